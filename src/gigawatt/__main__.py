@@ -1,0 +1,5 @@
+"""``python -m gigawatt``: same as the ``gigawatt`` console script."""
+
+from gigawatt.cli import main
+
+main()

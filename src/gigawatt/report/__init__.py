@@ -1,0 +1,1 @@
+"""Rendering at the edge: terminal tables now; HTML/Markdown reports later."""

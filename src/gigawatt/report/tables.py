@@ -1,0 +1,169 @@
+"""Terminal rendering of catalog tables and validation reports with rich."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from gigawatt.catalog import table_schema
+from gigawatt.validation import ValidationReport
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "accelerators": (
+        "id",
+        "name",
+        "bf16_dense_tflops",
+        "fp8_dense_tflops",
+        "fp4_dense_tflops",
+        "memory_gib",
+        "memory_bandwidth_gb_per_s",
+        "tdp_w",
+        "scale_up_domain_size",
+        "purchase_price_usd",
+    ),
+    "systems": (
+        "id",
+        "kind",
+        "accelerator",
+        "accelerators_per_system",
+        "power_kw",
+        "scale_out_bandwidth_gbit_per_s",
+        "cooling",
+        "price_usd",
+    ),
+    "regions": (
+        "id",
+        "name",
+        "jurisdictions",
+        "grid_gco2_per_kwh",
+        "carbon_free_fraction",
+        "electricity_usd_per_kwh",
+        "pue",
+    ),
+    "venues": (
+        "id",
+        "name",
+        "kind",
+        "headquarters_country",
+        "egress_usd_per_gb",
+        "colo_power_usd_per_kw_month",
+    ),
+    "offers": (
+        "id",
+        "venue",
+        "accelerator",
+        "pricing_model",
+        "region",
+        "price_usd_per_accel_h_low",
+        "price_usd_per_accel_h",
+        "price_usd_per_accel_h_high",
+        "as_of",
+    ),
+    "models": (
+        "id",
+        "name",
+        "family",
+        "derived_total_params_b",
+        "published_total_params_b",
+        "derived_active_params_b",
+        "published_active_params_b",
+    ),
+}
+
+
+def fmt(value: Any) -> str:
+    """Compact text for a cell: numbers to 4 significant digits, lists joined, null as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, list):
+        return ", ".join(fmt(v) for v in value)
+    return str(value)
+
+
+def rows_table(title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Table:
+    """A rich table of ``rows`` showing ``columns``; numeric columns right-aligned."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold")
+    for col in columns:
+        numeric = any(
+            isinstance(r.get(col), int | float) and not isinstance(r.get(col), bool) for r in rows
+        )
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(fmt(row.get(c)) for c in columns))
+    return table
+
+
+def entry_table(table_name: str, row: dict[str, Any], extra: dict[str, Any]) -> Table:
+    """One catalog entry in full: attribute, value, unit, description."""
+    schema = table_schema(table_name)
+    out = Table(title=f"{table_name}: {row['id']}", box=box.SIMPLE_HEAD, header_style="bold")
+    for col in ("attribute", "value", "unit", "description"):
+        out.add_column(col, overflow="fold")
+    for attr in schema.attributes:
+        out.add_row(attr.name, fmt(row.get(attr.name)), attr.unit, attr.description)
+    for key, value in extra.items():
+        out.add_row(key, fmt(value), "", "derived by gigawatt")
+    return out
+
+
+def validation_tables(report: ValidationReport) -> list[Table]:
+    """Per-family summary, then every case (nothing hidden; full sources in --json)."""
+    summary = Table(title="Validation summary", box=box.SIMPLE_HEAD, header_style="bold")
+    for col in ("family", "cases", "failed", "median |error|", "max |error|"):
+        summary.add_column(col, justify="left" if col == "family" else "right")
+    for s in report.summaries():
+        summary.add_row(
+            s.family,
+            str(s.cases),
+            str(s.failed),
+            _pct(s.median_abs_error_rel),
+            _pct(s.max_abs_error_rel),
+        )
+    cases = Table(title="Validation cases", box=box.SIMPLE_HEAD, header_style="bold")
+    cases.add_column("case", overflow="fold", min_width=16)
+    widths = {"predicted": 9, "published": 9, "unit": 4, "error": 8, "tol": 7, "ok": 4}
+    for col, width in widths.items():
+        cases.add_column(
+            col,
+            no_wrap=True,
+            min_width=width,
+            justify="right" if col in ("predicted", "published", "error") else "left",
+        )
+    cases.add_column("detail / source", overflow="fold", min_width=20)
+    for c in report.cases:
+        tol = "-" if c.tolerance_rel is None else f"±{100 * c.tolerance_rel:.1f}%"
+        cases.add_row(
+            c.case_id,
+            fmt(c.predicted),
+            fmt(c.published),
+            c.unit,
+            _pct(c.error_rel, signed=True),
+            tol,
+            "[green]pass[/]" if c.passed else "[red]FAIL[/]",
+            c.detail or _short(c.source),
+        )
+    return [summary, cases]
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _pct(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:+.2f}%" if signed else f"{100 * value:.2f}%"
+
+
+def print_tables(tables: Sequence[Table], console: Console | None = None) -> None:
+    console = console or Console()
+    for table in tables:
+        console.print(table)
