@@ -151,6 +151,36 @@ def validate(as_json: JsonFlag = False) -> None:
         raise typer.Exit(1)
 
 
+@app.command("check")
+def check(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    as_json: JsonFlag = False,
+    top: Annotated[int, typer.Option(min=1, help="Options shown per workload.")] = 8,
+) -> None:
+    """Validate a scenario against the catalog and screen each workload's options."""
+    from gigawatt.evaluate import screen_scenario
+    from gigawatt.spec import check_scenario_refs, load_scenario
+
+    cat = _catalog()
+    spec = load_scenario(scenario)
+    check_scenario_refs(spec, cat)
+    screens = screen_scenario(spec, cat)
+    if as_json:
+        _print_json({"scenario": spec.name, "workloads": [s.to_dict() for s in screens]})
+        return
+    from gigawatt.report.tables import print_tables, screen_tables
+
+    print_tables(screen_tables(screens, top))
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors and CI validation)."""
+    from gigawatt.spec import scenario_json_schema
+
+    _print_json(scenario_json_schema())
+
+
 # command registrations
 
 

@@ -82,7 +82,7 @@ def fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, list):
         return ", ".join(fmt(v) for v in value)
     return str(value)
@@ -167,3 +167,28 @@ def print_tables(tables: Sequence[Table], console: Console | None = None) -> Non
     console = console or Console()
     for table in tables:
         console.print(table)
+
+
+def screen_tables(screens: Sequence[Any], top: int = 8) -> list[Table]:
+    """Per workload: its model state and the cheapest ``top`` options, with exclusion counts."""
+    out = []
+    cols = (
+        "venue",
+        "offer",
+        "accelerator",
+        "region",
+        "pricing_model",
+        "min_accelerators",
+        "price_usd_per_accel_h",
+        "purchase_price_usd",
+    )
+    for s in screens:
+        excluded = ", ".join(f"{k}: {v}" for k, v in sorted(s.excluded.items())) or "none"
+        title = (
+            f"{s.workload} ({s.kind}, {s.model}: {s.total_params_b:,.1f}B params, "
+            f"{s.model_state_gib:,.0f} GiB {s.model_state_basis})\n"
+            f"{len(s.options)} options, excluded {excluded}; cheapest {min(top, len(s.options))}"
+        )
+        rows = [vars(o) for o in s.options[:top]]
+        out.append(rows_table(title, cols, rows))
+    return out
