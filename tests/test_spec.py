@@ -227,24 +227,40 @@ def test_every_field_has_a_description() -> None:
 BAD_FILES: dict[str, tuple[str, list[str]]] = {
     # fixture: (line:col or "" when there is no position, substrings of the message)
     "yaml-syntax.yaml": ("7:29", ["expected ',' or ']'", "flow sequence at 6:10"]),
-    "unknown-key.yaml": ("22:7", ["workloads[2].slo.p95_latncy_s: unknown key",
-                                  "did you mean 'p95_latency_s'?"]),
+    "unknown-key.yaml": (
+        "22:7",
+        ["workloads[2].slo.p95_latncy_s: unknown key", "did you mean 'p95_latency_s'?"],
+    ),
     "unknown-top-key.yaml": ("2:1", ["horizon_day: unknown key", "did you mean 'horizon_days'?"]),
     "negative-tokens.yaml": ("6:13", ["workloads[0].tokens = -5: must be > 0"]),
     "negative-latency.yaml": ("22:22", ["workloads[2].slo.p95_latency_s = -1: must be > 0"]),
     "empty-workloads.yaml": ("3:12", ["workloads = []: must have at least 1 item"]),
-    "duplicate-names.yaml": ("10:11", ["workloads[1].name = 'chat': duplicate workload name",
-                                       "workloads[0]"]),
-    "wrong-kind.yaml": ("4:11", ["workloads[0].kind = 'pretraining': unknown workload kind",
-                                 "allowed: " + ", ".join(KINDS), "did you mean 'pretrain'?"]),
+    "duplicate-names.yaml": (
+        "10:11",
+        ["workloads[1].name = 'chat': duplicate workload name", "workloads[0]"],
+    ),
+    "wrong-kind.yaml": (
+        "4:11",
+        [
+            "workloads[0].kind = 'pretraining': unknown workload kind",
+            "allowed: " + ", ".join(KINDS),
+            "did you mean 'pretrain'?",
+        ],
+    ),
     "duplicate-key.yaml": ("7:5", ["duplicate key 'qps' (first at line 6)"]),
     "weighted-without-weights.yaml": ("2:12", ["objective = 'weighted': needs weights"]),
-    "deadline-beyond-horizon.yaml": ("9:26", [
-        "workloads[0].slo.deadline_days = 75:", "105 exceeds horizon_days = 90"]),
-    "tokens-as-string.yaml": ("6:13", ["workloads[0].tokens = '15e12': must be an integer",
-                                       "1.5e+13"]),
-    "norway-boolean.yaml": ("10:35", ["allowed_jurisdictions[1] = False: must be a string",
-                                      "quote it"]),
+    "deadline-beyond-horizon.yaml": (
+        "9:26",
+        ["workloads[0].slo.deadline_days = 75:", "105 exceeds horizon_days = 90"],
+    ),
+    "tokens-as-string.yaml": (
+        "6:13",
+        ["workloads[0].tokens = '15e12': must be an integer", "1.5e+13"],
+    ),
+    "norway-boolean.yaml": (
+        "10:35",
+        ["allowed_jurisdictions[1] = False: must be a string", "quote it"],
+    ),
     "missing-slo.yaml": ("3:5", ["workloads[0].slo: required field missing"]),
     "fractional-count.yaml": ("7:13", ["workloads[0].tokens = 1000000.5: must be a whole number"]),
     "not-a-mapping.yaml": ("", ["must be a mapping", "got a list"]),
@@ -305,8 +321,10 @@ def test_anchors_and_merge_keys_keep_positions(tmp_path: Path) -> None:
 
 RULES: list[tuple[dict[str, Any], list[str]]] = [
     (scenario(chat(kind=None)), ["workloads[0].kind = None: unknown workload kind"]),
-    ({"name": "t", "workloads": [{"name": "x"}]},
-     ["workloads[0].kind: required field missing; allowed: pretrain"]),
+    (
+        {"name": "t", "workloads": [{"name": "x"}]},
+        ["workloads[0].kind: required field missing; allowed: pretrain"],
+    ),
     (scenario(chat(tokens=5)), ["workloads[0].tokens: unknown key"]),
     (scenario(chat(qps=True)), ["workloads[0].qps = True: must be a number"]),
     (scenario(chat(qps="4")), ["workloads[0].qps = '4': must be a number, not a string"]),
@@ -314,58 +332,140 @@ RULES: list[tuple[dict[str, Any], list[str]]] = [
     (scenario(chat(peak_to_mean_ratio=0.5)), ["peak_to_mean_ratio = 0.5: must be >= 1"]),
     (scenario(chat(name="my chat")), ["workloads[0].name = 'my chat': must be letters, digits"]),
     (scenario(chat(slo={})), ["workloads[0].slo: set at least one of p95_ttft_s"]),
-    (scenario(chat(slo={"p95_ttft_s": 2, "p95_latency_s": 1})),
-     ["workloads[0].slo.p95_latency_s = 1: must be >= p95_ttft_s = 2"]),
+    (
+        scenario(chat(slo={"p95_ttft_s": 2, "p95_latency_s": 1})),
+        ["workloads[0].slo.p95_latency_s = 1: must be >= p95_ttft_s = 2"],
+    ),
     (scenario(chat(precision="fp6")), ["precision = 'fp6': allowed: fp32, bf16", "; did you mean"]),
-    (scenario(chat(data={"allowed_jurisdictions": ["EU"]})),
-     ["allowed_jurisdictions[0] = 'EU': must be a lowercase ISO 3166-1 alpha-2"]),
-    (scenario(chat(data={"allowed_jurisdictions": []})),
-     ["workloads[0].data.allowed_jurisdictions = []: must have at least 1 item"]),
-    (scenario(chat(data={"allowed_jurisdictions": ["fr", "fr"]})),
-     ["allowed_jurisdictions[1] = 'fr': duplicate id; already listed at allowed_jurisdictions[0]"]),
-    (scenario(chat(data={"sovereign_only": True})),
-     ["workloads[0].data.sovereign_only = True: sovereign_only needs allowed_jurisdictions"]),
-    (scenario(chat(venues=["aws", "gcp", "aws"])),
-     ["workloads[0].venues[2] = 'aws': duplicate id"]),
+    (
+        scenario(chat(data={"allowed_jurisdictions": ["EU"]})),
+        ["allowed_jurisdictions[0] = 'EU': must be a lowercase ISO 3166-1 alpha-2"],
+    ),
+    (
+        scenario(chat(data={"allowed_jurisdictions": []})),
+        ["workloads[0].data.allowed_jurisdictions = []: must have at least 1 item"],
+    ),
+    (
+        scenario(chat(data={"allowed_jurisdictions": ["fr", "fr"]})),
+        [
+            "allowed_jurisdictions[1] = 'fr': duplicate id; already listed at allowed_jurisdictions[0]"
+        ],
+    ),
+    (
+        scenario(chat(data={"sovereign_only": True})),
+        ["workloads[0].data.sovereign_only = True: sovereign_only needs allowed_jurisdictions"],
+    ),
+    (
+        scenario(chat(venues=["aws", "gcp", "aws"])),
+        ["workloads[0].venues[2] = 'aws': duplicate id"],
+    ),
     (scenario(chat(start_day=400)), ["workloads[0].start_day = 400: must be < horizon_days = 365"]),
-    (scenario(chat(kind="rag", retrieved_context_tokens=2000, retrieval_latency_s=1.5)),
-     ["workloads[0].slo.p95_ttft_s = 1: must exceed retrieval_latency_s = 1.5"]),
-    (scenario({"name": "agent", "kind": "agent", "model": "qwen2.5-7b", "tasks_per_day": 100,
-               "steps_per_task": 10, "input_tokens_per_step": 1000,
-               "output_tokens_per_step": 100, "tool_latency_s": 3,
-               "slo": {"p95_task_latency_s": 30}}),
-     ["workloads[0].slo.p95_task_latency_s = 30: must exceed", "30 s spent in tools"]),
-    (scenario({"name": "ft", "kind": "finetune", "model": "llama-3.1-8b", "method": "full",
-               "tokens": 1000, "lora_rank": 16, "slo": {"deadline_days": 1}}),
-     ["workloads[0].lora_rank = 16: lora_rank applies to method lora or qlora"]),
-    (scenario({"name": "ft", "kind": "finetune", "model": "llama-3.1-8b", "method": "dora",
-               "tokens": 1000, "slo": {"deadline_days": 1}}),
-     ["workloads[0].method = 'dora': allowed: full, lora, qlora"]),
-    (scenario({"name": "edge", "kind": "edge_inference", "model": "llama-3.2-1b", "sites": 3,
-               "qps_per_site": 1, "input_tokens_per_request": 10,
-               "output_tokens_per_request": 10, "slo": {"p95_ttft_s": 1}}),
-     ["workloads[0].sites_region: required field missing"]),
-    (scenario(objective="cost", weights={"cost": 1, "carbon": 1}),
-     ["weights = {'cost': 1.0, 'carbon': 1.0}: weights apply only to objective 'weighted'"]),
-    (scenario(objective="weighted", weights={"cost": 0, "carbon": 0}),
-     ["weights.cost = 0: at least one weight must be > 0"]),
-    (scenario(objective="weighted", weights={"cost": 1}),
-     ["weights.carbon: required field missing"]),
+    (
+        scenario(chat(kind="rag", retrieved_context_tokens=2000, retrieval_latency_s=1.5)),
+        ["workloads[0].slo.p95_ttft_s = 1: must exceed retrieval_latency_s = 1.5"],
+    ),
+    (
+        scenario(
+            {
+                "name": "agent",
+                "kind": "agent",
+                "model": "qwen2.5-7b",
+                "tasks_per_day": 100,
+                "steps_per_task": 10,
+                "input_tokens_per_step": 1000,
+                "output_tokens_per_step": 100,
+                "tool_latency_s": 3,
+                "slo": {"p95_task_latency_s": 30},
+            }
+        ),
+        ["workloads[0].slo.p95_task_latency_s = 30: must exceed", "30 s spent in tools"],
+    ),
+    (
+        scenario(
+            {
+                "name": "ft",
+                "kind": "finetune",
+                "model": "llama-3.1-8b",
+                "method": "full",
+                "tokens": 1000,
+                "lora_rank": 16,
+                "slo": {"deadline_days": 1},
+            }
+        ),
+        ["workloads[0].lora_rank = 16: lora_rank applies to method lora or qlora"],
+    ),
+    (
+        scenario(
+            {
+                "name": "ft",
+                "kind": "finetune",
+                "model": "llama-3.1-8b",
+                "method": "dora",
+                "tokens": 1000,
+                "slo": {"deadline_days": 1},
+            }
+        ),
+        ["workloads[0].method = 'dora': allowed: full, lora, qlora"],
+    ),
+    (
+        scenario(
+            {
+                "name": "edge",
+                "kind": "edge_inference",
+                "model": "llama-3.2-1b",
+                "sites": 3,
+                "qps_per_site": 1,
+                "input_tokens_per_request": 10,
+                "output_tokens_per_request": 10,
+                "slo": {"p95_ttft_s": 1},
+            }
+        ),
+        ["workloads[0].sites_region: required field missing"],
+    ),
+    (
+        scenario(objective="cost", weights={"cost": 1, "carbon": 1}),
+        ["weights = {'cost': 1.0, 'carbon': 1.0}: weights apply only to objective 'weighted'"],
+    ),
+    (
+        scenario(objective="weighted", weights={"cost": 0, "carbon": 0}),
+        ["weights.cost = 0: at least one weight must be > 0"],
+    ),
+    (
+        scenario(objective="weighted", weights={"cost": 1}),
+        ["weights.carbon: required field missing"],
+    ),
     (scenario(venues=["aws", "aws"]), ["venues[1] = 'aws': duplicate id"]),
     (scenario(offers=[]), ["offers = []: must have at least 1 item"]),
     (scenario(horizon_days=0), ["horizon_days = 0: must be > 0"]),
     (scenario(schema_version=2), ["schema_version = 2: allowed: 1"]),
-    (scenario(limits={"accelerator_caps": [{"offer": "o", "venue": "aws", "max_count": 1}]}),
-     ["limits.accelerator_caps[0].venue = 'aws': drop it: offer 'o' already fixes the venue"]),
-    (scenario(limits={"power_caps": [{"venue": "aws", "power_cap_mw": 1},
-                                     {"venue": "aws", "power_cap_mw": 2}]}),
-     ["limits.power_caps[1] = ", "same scope as power_caps[0]"]),
-    (scenario(limits={"power_caps": [{"power_cap_mw": -3}]}),
-     ["limits.power_caps[0].power_cap_mw = -3: must be > 0"]),
+    (
+        scenario(limits={"accelerator_caps": [{"offer": "o", "venue": "aws", "max_count": 1}]}),
+        ["limits.accelerator_caps[0].venue = 'aws': drop it: offer 'o' already fixes the venue"],
+    ),
+    (
+        scenario(
+            limits={
+                "power_caps": [
+                    {"venue": "aws", "power_cap_mw": 1},
+                    {"venue": "aws", "power_cap_mw": 2},
+                ]
+            }
+        ),
+        ["limits.power_caps[1] = ", "same scope as power_caps[0]"],
+    ),
+    (
+        scenario(limits={"power_caps": [{"power_cap_mw": -3}]}),
+        ["limits.power_caps[0].power_cap_mw = -3: must be > 0"],
+    ),
     (scenario(limits={"budget_usd": 0}), ["limits.budget_usd = 0: must be > 0"]),
-    (scenario(owned_hardware=[{"accelerator": "h100-sxm", "count": 0, "venue": "onprem",
-                               "region": "fr"}]),
-     ["owned_hardware[0].count = 0: must be > 0"]),
+    (
+        scenario(
+            owned_hardware=[
+                {"accelerator": "h100-sxm", "count": 0, "venue": "onprem", "region": "fr"}
+            ]
+        ),
+        ["owned_hardware[0].count = 0: must be > 0"],
+    ),
     (scenario(workloads="chat"), ["workloads = 'chat': must be a list"]),
     (scenario(chat(slo=3)), ["workloads[0].slo = 3: must be a mapping"]),
 ]
@@ -391,25 +491,46 @@ def test_unknown_keys_are_counted_in_one_model() -> None:
 
 
 def test_defaults() -> None:
-    loaded = parse_scenario(scenario(chat(), {"name": "job", "kind": "batch_inference",
-                                              "model": "llama-3.1-8b", "requests_per_day": 10,
-                                              "input_tokens_per_request": 100,
-                                              "output_tokens_per_request": 10}))
+    loaded = parse_scenario(
+        scenario(
+            chat(),
+            {
+                "name": "job",
+                "kind": "batch_inference",
+                "model": "llama-3.1-8b",
+                "requests_per_day": 10,
+                "input_tokens_per_request": 100,
+                "output_tokens_per_request": 10,
+            },
+        )
+    )
     assert (loaded.objective, loaded.horizon_days, loaded.weights) == ("cost", 365.0, None)
     assert (loaded.venues, loaded.offers, loaded.owned_hardware) == (None, None, [])
     assert loaded.limits.budget_usd is None and loaded.limits.power_caps == []
     online, batch = loaded.workloads
     assert isinstance(online, OnlineInferenceWorkload)
     assert (online.precision, online.kv_cache_precision, online.peak_to_mean_ratio) == (
-        "bf16", None, 1.0)
+        "bf16",
+        None,
+        1.0,
+    )
     assert (online.start_day, online.users_region, online.venues) == (0.0, None, None)
     assert online.data.allowed_jurisdictions is None
     assert not online.data.sovereign_only and not online.data.offline
     assert batch.slo.turnaround_h == 24.0  # type: ignore[union-attr]
     assert batch.tokens_per_day == pytest.approx(1100)  # type: ignore[union-attr]
-    tune = parse_scenario(scenario({"name": "ft", "kind": "finetune", "model": "llama-3.1-8b",
-                                    "method": "qlora", "tokens": 10,
-                                    "slo": {"deadline_days": 1}})).workloads[0]
+    tune = parse_scenario(
+        scenario(
+            {
+                "name": "ft",
+                "kind": "finetune",
+                "model": "llama-3.1-8b",
+                "method": "qlora",
+                "tokens": 10,
+                "slo": {"deadline_days": 1},
+            }
+        )
+    ).workloads[0]
     assert isinstance(tune, FinetuneWorkload)
     assert (tune.lora_rank, tune.adapter_rank, tune.epochs) == (None, 8, 1.0)
     assert (tune.precision, tune.sequence_length_tokens) == ("bf16", 4096)
@@ -419,8 +540,15 @@ def test_defaults() -> None:
 
 
 def test_integral_floats_are_accepted_for_counts() -> None:
-    data = scenario({"name": "base", "kind": "pretrain", "model": "llama-3.1-70b",
-                     "tokens": 1.5e13, "slo": {"deadline_days": 30}})
+    data = scenario(
+        {
+            "name": "base",
+            "kind": "pretrain",
+            "model": "llama-3.1-70b",
+            "tokens": 1.5e13,
+            "slo": {"deadline_days": 30},
+        }
+    )
     tokens = parse_scenario(data).workloads[0].tokens  # type: ignore[union-attr]
     assert tokens == 15_000_000_000_000 and isinstance(tokens, int)
 
@@ -445,9 +573,18 @@ def test_kinds_match_the_union() -> None:
 
 
 def test_agent_derived_rate() -> None:
-    data = scenario({"name": "agent", "kind": "agent", "model": "qwen2.5-7b",
-                     "tasks_per_day": 86_400, "steps_per_task": 5, "input_tokens_per_step": 10,
-                     "output_tokens_per_step": 10, "slo": {"p95_ttft_s": 1}})
+    data = scenario(
+        {
+            "name": "agent",
+            "kind": "agent",
+            "model": "qwen2.5-7b",
+            "tasks_per_day": 86_400,
+            "steps_per_task": 5,
+            "input_tokens_per_step": 10,
+            "output_tokens_per_step": 10,
+            "slo": {"p95_ttft_s": 1},
+        }
+    )
     agent = parse_scenario(data).workloads[0]
     assert agent.steps_per_s == pytest.approx(5.0)  # type: ignore[union-attr]
     with pytest.raises(ValidationError):
@@ -492,31 +629,60 @@ def refs_error(data: dict[str, Any], catalog: FakeCatalog | None = None) -> str:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (scenario(chat(model="llama-3-70b")),
-         "workloads[0].model: unknown model id 'llama-3-70b'; did you mean 'llama-3.1-70b'"),
-        (scenario(chat(accelerators=["h100-sxm", "h100"])),
-         "workloads[0].accelerators[1]: unknown accelerator id 'h100'; did you mean 'h200', "
-         "'h100-sxm'"),
-        (scenario(chat(users_region="us-east-1")),
-         "workloads[0].users_region: unknown region id 'us-east-1'; did you mean 'aws:us-east-1'"),
-        (scenario(chat(regions=["fr", "europe-west9"])),
-         "workloads[0].regions[1]: unknown region id 'europe-west9'"),
-        (scenario(venues=["aws", "coreweav"]),
-         "venues[1]: unknown venue id 'coreweav'; did you mean 'coreweave'"),
+        (
+            scenario(chat(model="llama-3-70b")),
+            "workloads[0].model: unknown model id 'llama-3-70b'; did you mean 'llama-3.1-70b'",
+        ),
+        (
+            scenario(chat(accelerators=["h100-sxm", "h100"])),
+            "workloads[0].accelerators[1]: unknown accelerator id 'h100'; did you mean 'h200', "
+            "'h100-sxm'",
+        ),
+        (
+            scenario(chat(users_region="us-east-1")),
+            "workloads[0].users_region: unknown region id 'us-east-1'; did you mean 'aws:us-east-1'",
+        ),
+        (
+            scenario(chat(regions=["fr", "europe-west9"])),
+            "workloads[0].regions[1]: unknown region id 'europe-west9'",
+        ),
+        (
+            scenario(venues=["aws", "coreweav"]),
+            "venues[1]: unknown venue id 'coreweav'; did you mean 'coreweave'",
+        ),
         (scenario(offers=["aws-p5"]), "offers[0]: unknown offer id 'aws-p5'"),
-        (scenario(limits={"accelerator_caps": [{"accelerator": "b100", "max_count": 8}]}),
-         "limits.accelerator_caps[0].accelerator: unknown accelerator id 'b100'"),
-        (scenario(limits={"power_caps": [{"region": "paris", "power_cap_mw": 8}]}),
-         "limits.power_caps[0].region: unknown region id 'paris'"),
-        (scenario(owned_hardware=[{"accelerator": "h100-sxm", "count": 8, "venue": "on-prem",
-                                   "region": "fr", "system": "dgx-h100"}]),
-         "owned_hardware[0].venue: unknown venue id 'on-prem'; did you mean 'onprem'"),
-        (scenario(chat(data={"allowed_jurisdictions": ["fe"]})),
-         "workloads[0].data.allowed_jurisdictions[0]: no catalog region belongs to jurisdiction "
-         "'fe'; did you mean"),
-        (scenario(chat(venues=["gcp"]), venues=["aws", "azure"]),
-         "workloads[0].venues[0]: venue 'gcp' is not a candidate; the scenario's venues, offers "
-         "and owned hardware allow: aws, azure"),
+        (
+            scenario(limits={"accelerator_caps": [{"accelerator": "b100", "max_count": 8}]}),
+            "limits.accelerator_caps[0].accelerator: unknown accelerator id 'b100'",
+        ),
+        (
+            scenario(limits={"power_caps": [{"region": "paris", "power_cap_mw": 8}]}),
+            "limits.power_caps[0].region: unknown region id 'paris'",
+        ),
+        (
+            scenario(
+                owned_hardware=[
+                    {
+                        "accelerator": "h100-sxm",
+                        "count": 8,
+                        "venue": "on-prem",
+                        "region": "fr",
+                        "system": "dgx-h100",
+                    }
+                ]
+            ),
+            "owned_hardware[0].venue: unknown venue id 'on-prem'; did you mean 'onprem'",
+        ),
+        (
+            scenario(chat(data={"allowed_jurisdictions": ["fe"]})),
+            "workloads[0].data.allowed_jurisdictions[0]: no catalog region belongs to jurisdiction "
+            "'fe'; did you mean",
+        ),
+        (
+            scenario(chat(venues=["gcp"]), venues=["aws", "azure"]),
+            "workloads[0].venues[0]: venue 'gcp' is not a candidate; the scenario's venues, offers "
+            "and owned hardware allow: aws, azure",
+        ),
     ],
 )
 def test_check_scenario_refs(data: dict[str, Any], expected: str) -> None:
@@ -535,10 +701,21 @@ def test_offers_and_owned_hardware_make_venues_candidates() -> None:
         offers={"nebius-h200": {"id": "nebius-h200", "venue": "nebius"}},
         systems={"dgx-h100": {"id": "dgx-h100", "accelerator": "h100-sxm"}},
     )
-    owned = [{"accelerator": "h100-sxm", "count": 8, "venue": "onprem", "region": "fr",
-              "system": "dgx-h100"}]
-    data = scenario(chat(venues=["nebius", "onprem", "aws"]), venues=["aws"],
-                    offers=["nebius-h200"], owned_hardware=owned)
+    owned = [
+        {
+            "accelerator": "h100-sxm",
+            "count": 8,
+            "venue": "onprem",
+            "region": "fr",
+            "system": "dgx-h100",
+        }
+    ]
+    data = scenario(
+        chat(venues=["nebius", "onprem", "aws"]),
+        venues=["aws"],
+        offers=["nebius-h200"],
+        owned_hardware=owned,
+    )
     check_scenario_refs(parse_scenario(data), catalog)
     owned[0]["accelerator"] = "h200"
     message = refs_error(data, catalog)

@@ -18,7 +18,16 @@ from typing import Any
 from gigawatt.catalog.schema import TableSchema, check_header, parse_cell, table_schema
 from gigawatt.errors import CatalogError, InputError, unknown_id_error
 
-TABLES = ("accelerators", "systems", "regions", "venues", "offers", "models")
+TABLES = (
+    "accelerators",
+    "systems",
+    "regions",
+    "venues",
+    "offers",
+    "models",
+    "cooling",
+    "cost_assumptions",
+)
 BUNDLED_DIR = Path(__file__).parent / "data"
 ENV_VAR = "GIGAWATT_CATALOG_PATH"
 Row = dict[str, Any]

@@ -176,8 +176,12 @@ def _pattern_problem(pattern: str) -> str:
 def _problem(error: ErrorDetails) -> str:
     """What is allowed, in a few words, for one pydantic error."""
     kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
-    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-              "less_than_equal": "<="}
+    bounds = {
+        "greater_than": ">",
+        "greater_than_equal": ">=",
+        "less_than": "<",
+        "less_than_equal": "<=",
+    }
     if kind in bounds:
         return f"must be {bounds[kind]} {_show(next(iter(ctx.values())))}"
     if kind in _TYPE_WORDS:

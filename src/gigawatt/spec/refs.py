@@ -70,8 +70,12 @@ def _scenario_refs(scenario: Scenario) -> Iterator[Ref]:
             yield f"{at}.region", "regions", power.region
     for index, cap in enumerate(scenario.limits.accelerator_caps):
         at = f"limits.accelerator_caps[{index}]"
-        for field, table in (("offer", "offers"), ("venue", "venues"), ("region", "regions"),
-                             ("accelerator", "accelerators")):
+        for field, table in (
+            ("offer", "offers"),
+            ("venue", "venues"),
+            ("region", "regions"),
+            ("accelerator", "accelerators"),
+        ):
             value = getattr(cap, field)
             if value:
                 yield f"{at}.{field}", table, value
@@ -115,8 +119,11 @@ def _jurisdiction_problems(scenario: Scenario, catalog: CatalogLike) -> Iterator
         for position, code in enumerate(workload.data.allowed_jurisdictions or []):
             if code not in known:
                 near = closest(code, sorted(known))
-                hint = f"did you mean {', '.join(map(repr, near))}?" if near else \
-                    f"known: {', '.join(sorted(known))}"
+                hint = (
+                    f"did you mean {', '.join(map(repr, near))}?"
+                    if near
+                    else f"known: {', '.join(sorted(known))}"
+                )
                 yield InputError(
                     f"no catalog region belongs to jurisdiction {code!r}; {hint}",
                     where=f"workloads[{index}].data.allowed_jurisdictions[{position}]",

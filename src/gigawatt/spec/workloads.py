@@ -44,16 +44,14 @@ def is_model_path(model: str) -> bool:
 class DataConstraints(SpecModel):
     """Where a workload's data may be processed."""
 
-    allowed_jurisdictions: list[Annotated[str, Field(pattern=JURISDICTION_PATTERN)]] | None = (
-        Field(
-            None,
-            min_length=1,
-            description=(
-                "Jurisdictions whose regions may process the data: lowercase ISO 3166-1 alpha-2 "
-                "codes (`fr`, `de`) or `eu`; a region qualifies when its catalog `jurisdictions` "
-                "contain any of them. null = anywhere."
-            ),
-        )
+    allowed_jurisdictions: list[Annotated[str, Field(pattern=JURISDICTION_PATTERN)]] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Jurisdictions whose regions may process the data: lowercase ISO 3166-1 alpha-2 "
+            "codes (`fr`, `de`) or `eu`; a region qualifies when its catalog `jurisdictions` "
+            "contain any of them. null = anywhere."
+        ),
     )
     sovereign_only: bool = Field(
         False,
@@ -195,8 +193,11 @@ class FinetuneWorkload(TrainingWorkload):
     @model_validator(mode="after")
     def _rank_only_for_adapters(self) -> FinetuneWorkload:
         if self.method == "full" and self.lora_rank is not None:
-            raise FieldError("lora_rank applies to method lora or qlora, not full", ("lora_rank",),
-                             self.lora_rank)
+            raise FieldError(
+                "lora_rank applies to method lora or qlora, not full",
+                ("lora_rank",),
+                self.lora_rank,
+            )
         return self
 
     @property
