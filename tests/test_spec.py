@@ -348,7 +348,8 @@ RULES: list[tuple[dict[str, Any], list[str]]] = [
     (
         scenario(chat(data={"allowed_jurisdictions": ["fr", "fr"]})),
         [
-            "allowed_jurisdictions[1] = 'fr': duplicate id; already listed at allowed_jurisdictions[0]"
+            "allowed_jurisdictions[1] = 'fr': duplicate id; "
+            "already listed at allowed_jurisdictions[0]"
         ],
     ),
     (
@@ -640,7 +641,8 @@ def refs_error(data: dict[str, Any], catalog: FakeCatalog | None = None) -> str:
         ),
         (
             scenario(chat(users_region="us-east-1")),
-            "workloads[0].users_region: unknown region id 'us-east-1'; did you mean 'aws:us-east-1'",
+            "workloads[0].users_region: unknown region id 'us-east-1'; "
+            "did you mean 'aws:us-east-1'",
         ),
         (
             scenario(chat(regions=["fr", "europe-west9"])),
