@@ -209,3 +209,22 @@ def test_bundled_files_match_schema_header_order() -> None:
         with (BUNDLED_DIR / f"{table}.csv").open(encoding="utf-8") as fh:
             header = next(csv.reader(fh))
         assert tuple(header) == table_schema(table).names, table
+
+
+def test_model_overlay_reads_its_config_from_overlay_dir(tmp_path: Path, bundled: Any) -> None:
+    import shutil
+
+    from gigawatt.models.params import parameter_counts
+    from gigawatt.resolve import model_architecture
+
+    base = bundled.get("models", "llama-3.1-8b")
+    (tmp_path / "models").mkdir()
+    shutil.copy(bundled.model_config_path("llama-3.1-8b"), tmp_path / "models" / "mine.json")
+    write_table(tmp_path, "models", [{**base, "id": "my-8b", "config_file": "mine.json"}])
+    cat = load_catalog([tmp_path], use_env=False)
+    assert cat.model_config_path("my-8b") == tmp_path / "models" / "mine.json"
+    counts = parameter_counts(model_architecture("my-8b", cat))
+    assert counts.total == parameter_counts(model_architecture("llama-3.1-8b", cat)).total
+    (tmp_path / "models" / "mine.json").unlink()
+    with pytest.raises(InputError, match="mine.json"):
+        model_architecture("my-8b", cat)
