@@ -226,5 +226,5 @@ def test_model_overlay_reads_its_config_from_overlay_dir(tmp_path: Path, bundled
     counts = parameter_counts(model_architecture("my-8b", cat))
     assert counts.total == parameter_counts(model_architecture("llama-3.1-8b", cat)).total
     (tmp_path / "models" / "mine.json").unlink()
-    with pytest.raises(InputError, match="mine.json"):
+    with pytest.raises(InputError, match=r"mine\.json"):
         model_architecture("my-8b", cat)
