@@ -117,3 +117,9 @@ def test_python_m_entry_point() -> None:
     assert (
         out.returncode == 2 and out.stderr.startswith("error: ") and "Traceback" not in out.stderr
     )
+
+
+def test_every_catalog_table_has_a_listing_command() -> None:
+    from gigawatt.cli import CATALOG_TABLES
+
+    assert set(CATALOG_TABLES) == set(TABLES)

@@ -15,6 +15,10 @@ from typing import Annotated, Any
 import typer
 
 from gigawatt import __version__
+from gigawatt.commands.facility import facility as facility_command
+from gigawatt.commands.import_skypilot import import_skypilot as import_skypilot_command
+from gigawatt.commands.tco import tco as tco_command
+from gigawatt.commands.train import train as train_command
 from gigawatt.errors import InputError
 
 app = typer.Typer(
@@ -74,9 +78,9 @@ def _list_table(table: str, as_json: bool) -> None:
     if as_json:
         _print_json(rows)
         return
-    from gigawatt.report.tables import COLUMNS, print_tables, rows_table
+    from gigawatt.report.tables import catalog_table, print_tables
 
-    print_tables([rows_table(f"{table} ({len(rows)})", COLUMNS[table], rows)])
+    print_tables([catalog_table(table, rows)])
 
 
 def _register_table_command(table: str) -> None:
@@ -87,7 +91,19 @@ def _register_table_command(table: str) -> None:
     catalog_app.command(table)(command)
 
 
-for _table in ("accelerators", "systems", "venues", "offers", "regions", "models"):
+CATALOG_TABLES = (
+    "accelerators",
+    "systems",
+    "venues",
+    "offers",
+    "regions",
+    "models",
+    "cooling",
+    "cost_assumptions",
+)
+"""Tables listed by ``gigawatt catalog <table>`` (all of gigawatt.catalog.TABLES; a test checks)."""
+
+for _table in CATALOG_TABLES:
     _register_table_command(_table)
 
 
@@ -181,7 +197,10 @@ def schema() -> None:
     _print_json(scenario_json_schema())
 
 
-# command registrations
+app.command("train")(train_command)
+app.command("tco")(tco_command)
+app.command("facility")(facility_command)
+catalog_app.command("import-skypilot")(import_skypilot_command)
 
 
 def main() -> None:

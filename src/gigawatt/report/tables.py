@@ -63,6 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "price_usd_per_accel_h_high",
         "as_of",
     ),
+    "cooling": ("id", "name", "max_kw_per_rack", "pue", "build_capex_usd_per_mw", "wue_l_per_kwh"),
     "models": (
         "id",
         "name",
@@ -73,6 +74,27 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "published_active_params_b",
     ),
 }
+
+
+PARAMETER_TABLES = ("cost_assumptions",)
+"""Tables whose rows are the low/typical/high ends of one parameter set: shown transposed."""
+
+
+def catalog_table(table: str, rows: Sequence[dict[str, Any]]) -> Table:
+    """A catalog table for the terminal: chosen columns, or a parameter grid (low/typical/high)."""
+    if table not in PARAMETER_TABLES:
+        return rows_table(f"{table} ({len(rows)})", COLUMNS[table], rows)
+    from gigawatt.catalog import table_schema
+
+    by_id = {r["id"]: r for r in rows}
+    meta = {"id", "source", "as_of", "assumptions", "notes"}
+    ends = [e for e in ("low", "typical", "high") if e in by_id]
+    grid = [
+        {"parameter": name, **{end: by_id[end][name] for end in ends}}
+        for name in table_schema(table).names
+        if name not in meta
+    ]
+    return rows_table(table, ["parameter", *ends], grid)
 
 
 def fmt(value: Any) -> str:

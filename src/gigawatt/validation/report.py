@@ -120,9 +120,14 @@ CaseFamily = Callable[[Catalog], Iterable[Case]]
 
 
 def _families() -> list[CaseFamily]:
-    from gigawatt.validation import catalog_checks
+    from gigawatt.validation import catalog_checks, economics, training
 
-    return [catalog_checks.parameter_count_cases, catalog_checks.spec_sanity_cases]
+    return [
+        catalog_checks.parameter_count_cases,
+        catalog_checks.spec_sanity_cases,
+        training.training_cases,
+        economics.economics_cases,
+    ]
 
 
 def run_validation(catalog: Catalog | None = None) -> ValidationReport:

@@ -1,0 +1,41 @@
+"""``gigawatt facility``: racks, power and PUE for N accelerators."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+
+def facility(
+    accelerator: Annotated[
+        str, typer.Option("--accelerator", help="Accelerator id, e.g. h100-sxm.")
+    ],
+    count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
+    cooling: Annotated[
+        str | None,
+        typer.Option(
+            "--cooling",
+            help="air, rear-door, liquid (direct-liquid) or immersion; default: the system's.",
+        ),
+    ] = None,
+    site_power_mw: Annotated[
+        float | None, typer.Option("--site-power-mw", help="Site power cap (MW) to warn against.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Size racks, IT and facility power for N accelerators, with warnings."""
+    from gigawatt.cli import _catalog
+    from gigawatt.economics import facility_plan
+
+    plan = facility_plan(_catalog(), accelerator, count, cooling, site_power_mw)
+    if as_json:
+        typer.echo(json.dumps(plan, indent=2, default=str))
+        return
+    from gigawatt.report.tables import print_tables, rows_table
+
+    rows = [{"quantity": k, "value": v} for k, v in plan.items() if k != "warnings"]
+    print_tables([rows_table(f"facility for {count} x {accelerator}", ("quantity", "value"), rows)])
+    for warning in plan["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)

@@ -1,0 +1,66 @@
+"""``gigawatt catalog import-skypilot``: SkyPilot vms.csv -> a checked offers overlay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def import_skypilot(
+    vms_csv: Annotated[Path, typer.Argument(help="A SkyPilot catalogs/v8/<cloud>/vms.csv file.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Overlay directory to write offers.csv (and venues.csv) into."),
+    ] = None,
+    venue: Annotated[
+        str | None, typer.Option("--venue", help="Venue id (default: the file name without _vms).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Source to record, e.g. github:skypilot-org/skypilot-catalog@<commit>:"
+            "catalogs/v8/<cloud>/vms.csv.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date of the prices (YYYY-MM-DD; default today).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Import GPU offers from a SkyPilot catalog file; bad prices are rejected with a reason."""
+    from gigawatt.cli import _catalog, _overlays
+    from gigawatt.skypilot_import import import_skypilot as run
+    from gigawatt.skypilot_import import write_overlay
+
+    result = run(vms_csv, _catalog(), venue=venue, source=source, as_of=as_of)
+    written = write_overlay(result, out, list(_overlays)) if out and result.imported else []
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {**result.to_dict(), "written": [str(p) for p in written]}, indent=2, default=str
+            )
+        )
+        return
+    from gigawatt.report.tables import print_tables, rows_table
+
+    rejected = [
+        {"instance": r["row"].get("InstanceType"), "line": r["row"]["line"], "reason": r["reason"]}
+        for r in result.rejected
+    ]
+    print_tables(
+        [
+            rows_table(
+                f"imported ({len(result.imported)})",
+                ("id", "accelerator", "pricing_model", "region", "price_usd_per_accel_h"),
+                result.imported,
+            ),
+            rows_table(f"rejected ({len(rejected)})", ("line", "instance", "reason"), rejected),
+        ]
+    )
+    typer.echo(f"{len(result.skipped)} rows skipped (accelerator or region not in the catalog)")
+    for path in written:
+        typer.echo(f"wrote {path}")
