@@ -120,12 +120,13 @@ CaseFamily = Callable[[Catalog], Iterable[Case]]
 
 
 def _families() -> list[CaseFamily]:
-    from gigawatt.validation import catalog_checks, economics, training
+    from gigawatt.validation import catalog_checks, economics, inference, training
 
     return [
         catalog_checks.parameter_count_cases,
         catalog_checks.spec_sanity_cases,
         training.training_cases,
+        inference.inference_cases,
         economics.economics_cases,
     ]
 

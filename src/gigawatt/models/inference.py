@@ -1,0 +1,506 @@
+"""Inference performance model: memory, prefill time and decode step time of a transformer.
+
+Everything here is a pure, vectorised function of numpy arrays (or floats): a *model shape*
+(:class:`ModelShape`, counts taken from a :class:`~gigawatt.models.architecture.ModelArchitecture`),
+a *hardware shape* (:class:`HardwareShape`, catalog figures), a precision, a layout (tensor /
+expert / data parallel sizes) and a batch. All arguments broadcast, so 100,000 configurations are
+one call.
+
+Formulas (documented with references in ``docs/models/inference.md``):
+
+- Weights: ``params * bytes_per_weight``; embeddings and output head stay in 16-bit. NVFP4 adds
+  one FP8 scale per 16 weights (0.5625 B/weight) and INT4/AWQ one FP16 scale and zero per group
+  of 128 (0.53125 B/weight).
+- KV cache per token: ``2 * layers * kv_heads * head_dim * bytes`` (MHA/GQA/MQA) or
+  ``layers * (kv_lora_rank + rope_dim) * bytes`` (MLA); tensor parallelism splits it over
+  ``min(tp, kv_heads)`` ranks (MLA latents are replicated); paged in blocks of 16 tokens.
+- Decode step (one token for each of ``B`` sequences): roofline ``max(bytes / (BW * e_bw),
+  flops / (peak * e_dec))`` + per-layer engine overhead + TP all-reduce and EP all-to-all time
+  (:mod:`gigawatt.models.network`). MoE expert weights are read for the experts the batch
+  touches: ``E * (1 - (1 - k/E)^B)`` of ``E`` experts per layer.
+- Prefill of ``S`` tokens: ``flops / (peak * e_pre)`` with causal attention ``~S^2/2``, at least
+  the weight read time, plus overhead and TP/EP communication.
+
+Units: times in seconds, sizes in bytes unless a name says GiB, bandwidths in decimal GB/s,
+peaks in TFLOPS (1e12 FLOP/s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gigawatt.errors import InputError
+from gigawatt.models import network
+from gigawatt.models.architecture import ModelArchitecture, kv_cache_bytes_per_token
+from gigawatt.models.params import ffn_params, parameter_counts
+
+F64 = NDArray[np.float64]
+GIB = float(2**30)
+
+#: Stored bytes per weight, scales included (see module docstring).
+WEIGHT_BYTES: dict[str, float] = {
+    "fp32": 4.0,
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,
+    "int4": 0.53125,
+    "fp4": 0.5625,
+}
+#: Precision whose tensor-core peak applies to the matmuls (weight-only int4/int8 run in 16-bit).
+COMPUTE_PRECISION: dict[str, str] = {
+    "fp32": "bf16",
+    "bf16": "bf16",
+    "fp16": "bf16",
+    "fp8": "fp8",
+    "int8": "bf16",
+    "int4": "bf16",
+    "fp4": "fp4",
+}
+INFERENCE_PRECISIONS: tuple[str, ...] = ("bf16", "fp16", "fp8", "int8", "int4", "fp4")
+PAGE_TOKENS = 16  #: paged-attention block size (vLLM / TRT-LLM default), tokens
+MEMORY_UTILISATION = 0.90  #: share of device memory the engine may use (vLLM default 0.9)
+ACTIVATION_RESERVE_GIB = 2.0  #: workspace kept for activations / CUDA graphs, GiB per device
+SCALE_OUT_GB_PER_S = 50.0  #: per-accelerator bandwidth when a layout spans scale-up domains
+
+
+@dataclass(frozen=True)
+class EngineConstants:
+    """Calibrated efficiencies of one serving engine (fitted on broad data, never per case).
+
+    Attributes:
+        bw_eff: achieved / peak memory bandwidth in decode (dimensionless).
+        decode_eff: achieved / peak tensor FLOPS in decode matmuls (dimensionless).
+        prefill_eff: achieved / peak tensor FLOPS in prefill (dimensionless).
+        layer_overhead_s: fixed time per decoder layer per forward step (kernel launches,
+            scheduling), s.
+        ttft_overhead_s: fixed time to first token outside the GPU (HTTP, tokenise, schedule), s.
+        queue_factor: share of the other in-flight requests' prefills a new request waits for
+            in a closed-loop benchmark (dimensionless).
+        ttft_steps: forward steps a new request spends before its first token beyond its own
+            prefill (scheduling, chunked-prefill interleaving, detokenisation pipeline), steps.
+        collective_latency_s: latency per ring step of a collective (alpha), s.
+    """
+
+    bw_eff: float
+    decode_eff: float
+    prefill_eff: float
+    layer_overhead_s: float
+    ttft_overhead_s: float
+    queue_factor: float
+    collective_latency_s: float
+    ttft_steps: float = 1.0
+
+    def as_dict(self) -> dict[str, float]:
+        """Field name -> value."""
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+
+
+#: Engine constants. Fitted by :func:`gigawatt.validation.inference.fit_engine_constants` on the
+#: training split of the bundled measured serving runs (AIConfigurator silicon sample) and the
+#: TensorRT-LLM / MLPerf throughput tables; see docs/models/inference.md for the fit.
+ENGINES: dict[str, EngineConstants] = {
+    # fields: bw_eff, decode_eff, prefill_eff, layer_overhead_s, ttft_overhead_s, queue_factor,
+    # collective_latency_s, ttft_steps (fit of 2026-11-22, docs/models/inference.md)
+    "vllm": EngineConstants(0.8840, 0.2204, 0.6794, 73.48e-6, 0.07247, 0.2214, 8.12e-8, 0.0),
+    "sglang": EngineConstants(0.5894, 0.2204, 0.3000, 98.43e-6, 0.000827, 0.0, 8.12e-8, 33.08),
+    "trtllm": EngineConstants(0.6567, 0.2204, 0.8667, 64.81e-6, 0.08937, 0.1632, 8.12e-8, 9.465),
+}
+ENGINE_NAMES: tuple[str, ...] = tuple(ENGINES)
+
+
+def engine_constants(engine: str) -> EngineConstants:
+    """Constants of ``engine`` (vllm, sglang, trtllm)."""
+    if engine not in ENGINES:
+        raise InputError(
+            f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}", where="engine"
+        )
+    return ENGINES[engine]
+
+
+# --------------------------------------------------------------------------------------------
+# shapes (struct of arrays)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """Counts of one or many models (each field a float or an array, dimensionless).
+
+    ``dense_params`` are weights every token reads (attention, dense MLPs, shared experts,
+    router); ``expert_params`` one routed expert of one layer; ``head_params`` the output head
+    (``vocab * hidden``, read every step even when tied); ``kv_elems_per_token`` KV-cache elements
+    per token over all layers; ``kv_heads`` the tensor-parallel split limit of the KV cache (1 for
+    MLA, whose latent is replicated); ``attn_width`` ``heads * (qk_dim + v_dim)`` of the attention
+    core per layer.
+    """
+
+    layers: Any
+    hidden: Any
+    heads: Any
+    kv_heads: Any
+    attn_width: Any
+    dense_params: Any
+    expert_params: Any
+    experts: Any
+    experts_per_token: Any
+    moe_layers: Any
+    head_params: Any
+    untied_head_params: Any
+    embedding_params: Any
+    total_params: Any
+    kv_elems_per_token: Any
+
+    def take(self, index: ArrayLike) -> ModelShape:
+        """Rows ``index`` of a stacked shape (see :func:`stack_models`)."""
+        idx = np.asarray(index)
+        return ModelShape(**{f.name: np.asarray(getattr(self, f.name))[idx] for f in fields(self)})
+
+
+@dataclass(frozen=True)
+class HardwareShape:
+    """Accelerator figures (floats or arrays): peaks in TFLOPS by compute precision, memory in
+    GiB, bandwidths in GB/s (scale-up one direction), scale-up domain size in accelerators."""
+
+    peak_bf16_tflops: Any
+    peak_fp8_tflops: Any
+    peak_fp4_tflops: Any
+    memory_gib: Any
+    memory_bw_gb_per_s: Any
+    scale_up_gb_per_s: Any
+    domain_size: Any
+
+    def take(self, index: ArrayLike) -> HardwareShape:
+        """Rows ``index`` of a stacked shape (see :func:`stack_hardware`)."""
+        idx = np.asarray(index)
+        return HardwareShape(
+            **{f.name: np.asarray(getattr(self, f.name))[idx] for f in fields(self)}
+        )
+
+    def peak_tflops(self, compute_precision: ArrayLike) -> Any:
+        """Peak for each compute precision code (0 bf16, 1 fp8, 2 fp4); NaN when absent."""
+        code = np.asarray(compute_precision)
+        return np.where(
+            code == 2,
+            self.peak_fp4_tflops,
+            np.where(code == 1, self.peak_fp8_tflops, self.peak_bf16_tflops),
+        )
+
+
+def model_shape(arch: ModelArchitecture) -> ModelShape:
+    """Counts the inference model needs, from an architecture."""
+    counts = parameter_counts(arch)
+    expert = float(ffn_params(arch, arch.moe_intermediate_size)) if arch.is_moe else 0.0
+    head = float(arch.vocab_size * (arch.embed_proj_dim or arch.hidden_size))
+    dense = float(counts.total - counts.experts - counts.embedding - counts.lm_head)
+    if arch.attention_kind == "mla":
+        r = float(arch.kv_lora_rank or 0)
+        width = arch.num_attention_heads * (2.0 * r + float(arch.qk_rope_head_dim or 0))
+        kv_heads = 1.0
+    else:
+        width = arch.num_attention_heads * float(arch.head_dim + (arch.v_head_dim or arch.head_dim))
+        kv_heads = float(arch.num_kv_heads)
+    return ModelShape(
+        layers=float(arch.num_layers),
+        hidden=float(arch.hidden_size),
+        heads=float(arch.num_attention_heads),
+        kv_heads=kv_heads,
+        attn_width=width,
+        dense_params=dense,
+        expert_params=expert,
+        experts=float(arch.num_experts),
+        experts_per_token=float(arch.experts_per_token),
+        moe_layers=float(arch.num_moe_layers),
+        head_params=head,
+        untied_head_params=float(counts.lm_head),
+        embedding_params=float(counts.embedding),
+        total_params=float(counts.total),
+        kv_elems_per_token=kv_cache_bytes_per_token(arch, 1.0),
+    )
+
+
+def hardware_shape(row: Mapping[str, Any]) -> HardwareShape:
+    """Hardware figures from a catalog ``accelerators`` row (missing peaks become NaN)."""
+
+    def num(key: str) -> float:
+        value = row.get(key)
+        return float("nan") if value is None else float(value)
+
+    return HardwareShape(
+        peak_bf16_tflops=num("bf16_dense_tflops"),
+        peak_fp8_tflops=num("fp8_dense_tflops"),
+        peak_fp4_tflops=num("fp4_dense_tflops"),
+        memory_gib=num("memory_gib"),
+        memory_bw_gb_per_s=num("memory_bandwidth_gb_per_s"),
+        scale_up_gb_per_s=num("scale_up_bandwidth_gb_per_s"),
+        domain_size=num("scale_up_domain_size"),
+    )
+
+
+def stack_models(shapes: Sequence[ModelShape]) -> ModelShape:
+    """Stack many shapes into one with array fields (index with :meth:`ModelShape.take`)."""
+    return ModelShape(
+        **{
+            f.name: np.array([float(getattr(s, f.name)) for s in shapes])
+            for f in fields(ModelShape)
+        }
+    )
+
+
+def stack_hardware(shapes: Sequence[HardwareShape]) -> HardwareShape:
+    """Stack many hardware shapes into one with array fields."""
+    return HardwareShape(
+        **{
+            f.name: np.array([float(getattr(s, f.name)) for s in shapes])
+            for f in fields(HardwareShape)
+        }
+    )
+
+
+def precision_codes(precisions: Sequence[str]) -> tuple[F64, F64]:
+    """(bytes per weight, compute precision code 0 bf16 / 1 fp8 / 2 fp4) for each precision."""
+    wb, code = [], []
+    for p in precisions:
+        if p not in WEIGHT_BYTES:
+            raise InputError(
+                f"unknown precision {p!r}; allowed: {', '.join(INFERENCE_PRECISIONS)}",
+                where="precision",
+            )
+        wb.append(WEIGHT_BYTES[p])
+        code.append({"bf16": 0.0, "fp8": 1.0, "fp4": 2.0}[COMPUTE_PRECISION[p]])
+    return np.array(wb), np.array(code)
+
+
+# --------------------------------------------------------------------------------------------
+# memory
+# --------------------------------------------------------------------------------------------
+
+
+def weight_bytes_total(m: ModelShape, weight_bytes: ArrayLike) -> Any:
+    """Bytes of all weights: quantised body plus 16-bit embedding and output head."""
+    sixteen = np.asarray(m.embedding_params) + m.untied_head_params
+    return (np.asarray(m.total_params) - sixteen) * np.asarray(weight_bytes) + 2.0 * sixteen
+
+
+def weight_bytes_per_device(
+    m: ModelShape,
+    weight_bytes: ArrayLike,
+    tp: ArrayLike,
+    ep: ArrayLike,
+    n: ArrayLike,
+    *,
+    pp: ArrayLike = 1.0,
+) -> Any:
+    """Weight bytes held by one device of a pipeline stage of ``n`` devices.
+
+    Dense weights and the head are split over ``tp`` (attention data-parallel groups hold a copy
+    each); routed experts are split over all ``n`` devices of the stage (``ep`` groups x ``n/ep``
+    tensor slices); embeddings over ``tp``; everything over ``pp`` pipeline stages.
+    """
+    wb = np.asarray(weight_bytes)
+    experts = np.asarray(m.moe_layers) * m.experts * m.expert_params * wb
+    dense = np.asarray(m.dense_params) * wb
+    sixteen = 2.0 * (np.asarray(m.embedding_params) + m.untied_head_params)
+    del ep
+    return ((dense + sixteen) / np.asarray(tp) + experts / np.asarray(n)) / np.asarray(pp)
+
+
+def kv_bytes_per_token_device(
+    m: ModelShape, kv_bytes: ArrayLike, tp: ArrayLike, *, pp: ArrayLike = 1.0
+) -> Any:
+    """KV-cache bytes of one token on one device: split over ``min(tp, kv_heads)`` ranks and
+    over ``pp`` pipeline stages (each holds its layers' cache)."""
+    split = np.minimum(np.asarray(tp, dtype=float), m.kv_heads) * np.asarray(pp, dtype=float)
+    return np.asarray(m.kv_elems_per_token) * np.asarray(kv_bytes) / split
+
+
+def kv_budget_bytes(h: HardwareShape, weights_per_device: ArrayLike) -> Any:
+    """Bytes left for the KV cache on one device (may be negative: does not fit)."""
+    usable = np.asarray(h.memory_gib) * GIB * MEMORY_UTILISATION - ACTIVATION_RESERVE_GIB * GIB
+    return usable - np.asarray(weights_per_device)
+
+
+def paged_tokens(tokens: ArrayLike) -> Any:
+    """Tokens a sequence occupies in the paged KV cache (rounded up to whole blocks)."""
+    return np.ceil(np.asarray(tokens, dtype=float) / PAGE_TOKENS) * PAGE_TOKENS
+
+
+def max_concurrent_sequences(
+    kv_budget: ArrayLike, kv_per_token_device: ArrayLike, seq_tokens: ArrayLike, dp: ArrayLike = 1.0
+) -> Any:
+    """Sequences of ``seq_tokens`` (prompt + output) a replica can hold at once.
+
+    Each attention data-parallel group (``dp``) holds its own sequences' KV cache.
+    """
+    per_seq = paged_tokens(seq_tokens) * np.asarray(kv_per_token_device)
+    return np.maximum(0.0, np.floor(np.asarray(kv_budget) / per_seq)) * np.asarray(dp)
+
+
+# --------------------------------------------------------------------------------------------
+# time
+# --------------------------------------------------------------------------------------------
+
+
+def _link_bw(h: HardwareShape, n: Any) -> Any:
+    """Per-rank bandwidth (GB/s) for a collective over ``n`` ranks of one replica."""
+    inside = np.asarray(n) <= np.asarray(h.domain_size)
+    bw = np.where(inside, h.scale_up_gb_per_s, SCALE_OUT_GB_PER_S)
+    return np.where(bw > 0, bw, np.nan)
+
+
+def communication_time_s(
+    m: ModelShape,
+    h: HardwareShape,
+    tokens: ArrayLike,
+    tp: ArrayLike,
+    ep: ArrayLike,
+    n: ArrayLike,
+    alpha_s: float,
+) -> Any:
+    """TP all-reduces (two per layer) and EP all-to-alls (dispatch + combine per MoE layer).
+
+    ``tokens`` are the tokens of one attention group in this forward pass; activations are
+    16-bit (2 bytes per element).
+    """
+    tp_a = np.asarray(tp, dtype=float)
+    ep_a = np.asarray(ep, dtype=float)
+    bw = _link_bw(h, n)
+    act = np.asarray(tokens, dtype=float) * m.hidden * 2.0
+    ar = network.allreduce_time_s(act, tp_a, np.where(tp_a > 1, bw, 1.0), alpha_s)
+    t_tp = np.where(tp_a > 1, 2.0 * np.asarray(m.layers) * ar, 0.0)
+    # tokens are spread over the tp ranks for dispatch: each rank sends its share, k copies
+    a2a = network.alltoall_time_s(
+        act * m.experts_per_token / tp_a, ep_a, np.where(ep_a > 1, bw, 1.0), alpha_s
+    )
+    t_ep = np.where(ep_a > 1, 2.0 * np.asarray(m.moe_layers) * a2a, 0.0)
+    return t_tp + t_ep
+
+
+def decode_step_time_s(
+    m: ModelShape,
+    h: HardwareShape,
+    weight_bytes: ArrayLike,
+    compute_code: ArrayLike,
+    kv_bytes: ArrayLike,
+    tp: ArrayLike,
+    ep: ArrayLike,
+    dp: ArrayLike,
+    batch: ArrayLike,
+    context: ArrayLike,
+    eng: EngineConstants,
+    *,
+    pp: ArrayLike = 1.0,
+) -> Any:
+    """Time (s) of one decode step of ``batch`` sequences (whole replica) at mean ``context``.
+
+    A pipeline stage has ``n = tp * dp`` devices: attention is ``tp``-way tensor parallel in
+    ``dp`` data-parallel groups; experts are spread over ``ep`` groups of ``n / ep`` tensor
+    slices. With ``pp`` stages the batch runs as ``pp`` micro-batches of ``batch / pp``: every
+    stage reads its weights once per micro-batch, so a step costs what a single stage holding all
+    layers would spend on ``batch / pp`` sequences, plus ``pp - 1`` activation transfers.
+    """
+    tp_a, dp_a = np.asarray(tp, dtype=float), np.asarray(dp, dtype=float)
+    pp_a = np.asarray(pp, dtype=float)
+    n = tp_a * dp_a
+    b = np.maximum(np.asarray(batch, dtype=float), 1.0) / pp_a
+    wb = np.asarray(weight_bytes)
+    # bytes one device reads per step
+    dense = (np.asarray(m.dense_params) * wb + 2.0 * np.asarray(m.head_params)) / tp_a
+    experts = np.asarray(m.experts)
+    safe_e = np.maximum(experts, 1.0)
+    touched = 1.0 - (1.0 - np.asarray(m.experts_per_token) / safe_e) ** b
+    expert_bytes = np.asarray(m.moe_layers) * experts * touched * m.expert_params * wb / n
+    kv = (b / dp_a) * np.asarray(context) * kv_bytes_per_token_device(m, kv_bytes, tp_a)
+    t_mem = (dense + expert_bytes + kv) / (np.asarray(h.memory_bw_gb_per_s) * 1e9 * eng.bw_eff)
+    # flops one device does per step
+    group_tokens = b / dp_a
+    flops = (
+        2.0 * group_tokens * (np.asarray(m.dense_params) + m.head_params) / tp_a
+        + 2.0 * b * m.experts_per_token * m.moe_layers * m.expert_params / n
+        + 2.0 * group_tokens * m.layers * m.attn_width * np.asarray(context) / tp_a
+    )
+    peak = h.peak_tflops(compute_code) * 1e12
+    t_flop = flops / (peak * eng.decode_eff)
+    comm = communication_time_s(m, h, group_tokens, tp_a, ep, n, eng.collective_latency_s)
+    comm = comm + pipeline_time_s(m, h, group_tokens, n, pp_a, eng.collective_latency_s)
+    return np.maximum(t_mem, t_flop) + comm + np.asarray(m.layers) * eng.layer_overhead_s
+
+
+def pipeline_time_s(
+    m: ModelShape,
+    h: HardwareShape,
+    tokens: ArrayLike,
+    n: ArrayLike,
+    pp: ArrayLike,
+    alpha_s: float,
+) -> Any:
+    """Point-to-point activation transfers (16-bit) across the ``pp - 1`` stage boundaries."""
+    pp_a = np.asarray(pp, dtype=float)
+    bw = _link_bw(h, np.asarray(n, dtype=float) * pp_a)
+    size = np.asarray(tokens, dtype=float) * m.hidden * 2.0
+    t = network.p2p_time_s(size, np.where(pp_a > 1, bw, 1.0), alpha_s)
+    return np.where(pp_a > 1, (pp_a - 1.0) * t, 0.0)
+
+
+def prefill_time_s(
+    m: ModelShape,
+    h: HardwareShape,
+    weight_bytes: ArrayLike,
+    compute_code: ArrayLike,
+    tp: ArrayLike,
+    ep: ArrayLike,
+    dp: ArrayLike,
+    tokens: ArrayLike,
+    eng: EngineConstants,
+    *,
+    batched: bool = False,
+    pp: ArrayLike = 1.0,
+) -> Any:
+    """Time (s) to prefill one prompt of ``tokens`` tokens on a replica (causal attention).
+
+    The prompt runs in one attention group (``tp`` devices); its MoE layers use all ``n``.
+    ``batched=True`` gives the marginal cost of the prompt when it shares forward steps with
+    other work (continuous batching): compute and communication only, since the weight read and
+    the per-step overhead are paid by the step anyway. A prompt crosses the ``pp`` stages one
+    after the other (same compute time, plus transfers); batched prompts keep all stages busy,
+    so their marginal cost is divided by ``pp``.
+    """
+    pp_a = np.asarray(pp, dtype=float)
+    tp_a, dp_a = np.asarray(tp, dtype=float), np.asarray(dp, dtype=float)
+    n = tp_a * dp_a
+    s = np.maximum(np.asarray(tokens, dtype=float), 1.0)
+    flops = (
+        2.0 * s * np.asarray(m.dense_params) / tp_a
+        + 2.0 * s * m.experts_per_token * m.moe_layers * m.expert_params / n
+        + 2.0 * m.head_params / tp_a
+        + s * s * np.asarray(m.layers) * m.attn_width / tp_a
+    )
+    peak = h.peak_tflops(compute_code) * 1e12
+    t_flop = flops / (peak * eng.prefill_eff)
+    wb = np.asarray(weight_bytes)
+    read = (
+        np.asarray(m.dense_params) * wb / tp_a
+        + np.asarray(m.moe_layers) * m.experts * m.expert_params * wb / n
+    )
+    t_mem = read / (np.asarray(h.memory_bw_gb_per_s) * 1e9 * eng.bw_eff)
+    comm = communication_time_s(m, h, s, tp_a, ep, n, eng.collective_latency_s)
+    if batched:
+        return (t_flop + comm) / pp_a
+    comm = comm + pipeline_time_s(m, h, s, n, pp_a, eng.collective_latency_s)
+    return np.maximum(t_flop, t_mem) + comm + np.asarray(m.layers) * eng.layer_overhead_s
+
+
+def default_kv_bytes(engine: str, precision: str) -> float:
+    """Bytes per KV-cache element an engine uses by default.
+
+    TensorRT-LLM builds FP8 checkpoints with an FP8 KV cache; vLLM and SGLang keep the KV cache
+    in 16-bit unless told otherwise (``--kv-cache-dtype``). Assumption, see docs.
+    """
+    if engine == "trtllm" and precision in ("fp8", "fp4"):
+        return 1.0
+    return 2.0

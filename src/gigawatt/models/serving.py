@@ -1,0 +1,468 @@
+"""Serving model: continuous batching under load, latency distributions, SLO capacity, sizing.
+
+Built on the step times of :mod:`gigawatt.models.inference`. One *replica* (a tensor/expert
+parallel group) runs continuous batching with chunked prefill: every forward step advances each
+running sequence by one token and interleaves the prompts of newly admitted requests.
+
+Steady state of a replica with ``C`` requests in flight, prompt ``I`` and output ``O`` tokens,
+decode step ``t_d(C)`` and single-prompt prefill ``t_p(I)`` (seconds):
+
+- ``TPOT = t_d + n_p * t_p / O`` where ``n_p`` prompts are prefilled while one request decodes
+  (``C - 1`` in a closed loop, ``lambda * O * TPOT`` under Poisson arrivals);
+- ``TTFT = t0 + t_p + t_d / 2 + W`` (``t0`` engine/HTTP overhead, half a step of waiting for the
+  running step, queueing ``W``: ``q (C - 1) t_p / 2`` in a closed loop, the M/D/1 wait
+  ``rho t_p / (2 (1 - rho))`` under Poisson arrivals);
+- throughput ``C * O / (TTFT + (O - 1) TPOT)`` output tokens/s (Little's law).
+
+Offline (unbounded rate) fills the KV cache: ``C = max_concurrent_sequences`` and throughput
+``C O / (C t_p + O t_d(C))``. Percentiles come from a Monte Carlo over requests (prompt/output
+lengths of a trace, uniform residual step, exponential queue tail, Poisson-many interleaved
+prefills) with an explicit, seeded :class:`numpy.random.Generator`.
+
+Options: prefix-cache hit rate (a share of prompt tokens is not recomputed), speculative decoding
+(``k`` draft tokens, acceptance ``a``: ``(1 - a^(k+1)) / (1 - a)`` tokens per verify step, draft
+cost a fraction of a decode step per draft token; Leviathan et al. 2023, arXiv:2211.17192),
+prefill/decode disaggregation (prompts on a separate replica of the same layout, no
+interference, KV cache moved over the scale-out link).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gigawatt.models import inference as inf
+
+F64 = NDArray[np.float64]
+MC_SAMPLES = 4000  #: Monte Carlo requests per latency distribution
+#: Largest batch an engine schedules by default (vLLM ``max_num_seqs`` 256 in v0.6-era defaults,
+#: SGLang / TensorRT-LLM size it from memory; we cap at 2048). Assumption, see docs.
+ENGINE_MAX_BATCH: dict[str, float] = {"vllm": 256.0, "sglang": 2048.0, "trtllm": 2048.0}
+
+
+@dataclass(frozen=True)
+class ServingOptions:
+    """Serving features (all optional).
+
+    Attributes:
+        prefix_hit_rate: share of prompt tokens found in the prefix cache (0-1).
+        spec_tokens: draft tokens proposed per verify step (0 = off).
+        spec_acceptance: probability each draft token is accepted (0-1).
+        spec_draft_cost: cost of one draft token relative to one target decode step.
+        disaggregated: prompts run on separate prefill replicas (same layout, doubles the
+            accelerators of a replica); decode is not interrupted by prefills.
+    """
+
+    prefix_hit_rate: float = 0.0
+    spec_tokens: int = 0
+    spec_acceptance: float = 0.7
+    spec_draft_cost: float = 0.05
+    disaggregated: bool = False
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One replica's model, hardware, precision, layout and engine (fields broadcast).
+
+    ``tp`` attention tensor parallel, ``dp`` attention data parallel, ``pp`` pipeline stages
+    (devices = tp * dp * pp), ``ep`` expert parallel groups; ``weight_bytes`` stored bytes per
+    weight; ``compute_code`` 0 bf16, 1 fp8, 2 fp4 tensor peak; ``kv_bytes`` bytes per KV element.
+    """
+
+    model: inf.ModelShape
+    hardware: inf.HardwareShape
+    weight_bytes: Any
+    compute_code: Any
+    kv_bytes: Any
+    tp: Any
+    ep: Any
+    dp: Any
+    engine: inf.EngineConstants
+    max_batch: Any = 2048.0
+    options: ServingOptions = ServingOptions()
+    pp: Any = 1.0
+
+    @property
+    def devices(self) -> Any:
+        """Accelerators in the replica (prefill replica included when disaggregated)."""
+        n = np.asarray(self.tp, dtype=float) * np.asarray(self.dp, dtype=float)
+        n = n * np.asarray(self.pp, dtype=float)
+        return n * (2.0 if self.options.disaggregated else 1.0)
+
+    def weights_per_device(self) -> Any:
+        """Weight bytes on one device."""
+        n = np.asarray(self.tp, dtype=float) * np.asarray(self.dp, dtype=float)
+        return inf.weight_bytes_per_device(
+            self.model, self.weight_bytes, self.tp, self.ep, n, pp=self.pp
+        )
+
+    def kv_budget(self) -> Any:
+        """KV-cache bytes available on one device."""
+        return inf.kv_budget_bytes(self.hardware, self.weights_per_device())
+
+    def max_sequences(self, seq_tokens: ArrayLike) -> Any:
+        """Sequences of ``seq_tokens`` the replica holds at once (KV memory and engine cap)."""
+        per_tok = inf.kv_bytes_per_token_device(self.model, self.kv_bytes, self.tp, pp=self.pp)
+        mem = inf.max_concurrent_sequences(self.kv_budget(), per_tok, seq_tokens, self.dp)
+        return mem
+
+    def decode_step(self, batch: ArrayLike, context: ArrayLike) -> Any:
+        """Time (s) per output token of one sequence in a step of ``batch`` sequences.
+
+        With speculative decoding: (verify step of ``batch * (k+1)`` tokens + ``k`` draft steps)
+        divided by the expected tokens per step.
+        """
+        o = self.options
+        base = inf.decode_step_time_s(
+            self.model,
+            self.hardware,
+            self.weight_bytes,
+            self.compute_code,
+            self.kv_bytes,
+            self.tp,
+            self.ep,
+            self.dp,
+            batch,
+            context,
+            self.engine,
+            pp=self.pp,
+        )
+        if o.spec_tokens <= 0:
+            return base
+        k = float(o.spec_tokens)
+        verify = inf.decode_step_time_s(
+            self.model,
+            self.hardware,
+            self.weight_bytes,
+            self.compute_code,
+            self.kv_bytes,
+            self.tp,
+            self.ep,
+            self.dp,
+            np.asarray(batch) * (k + 1.0),
+            context,
+            self.engine,
+            pp=self.pp,
+        )
+        return (verify + k * o.spec_draft_cost * base) / expected_tokens_per_step(
+            o.spec_acceptance, o.spec_tokens
+        )
+
+    def prefill(self, tokens: ArrayLike, *, batched: bool = False) -> Any:
+        """Time (s) to prefill one prompt of ``tokens`` (prefix-cache hits skipped).
+
+        ``batched=True``: marginal cost inside shared forward steps (see
+        :func:`gigawatt.models.inference.prefill_time_s`).
+        """
+        new = np.maximum(
+            np.asarray(tokens, dtype=float) * (1.0 - self.options.prefix_hit_rate), 1.0
+        )
+        return inf.prefill_time_s(
+            self.model,
+            self.hardware,
+            self.weight_bytes,
+            self.compute_code,
+            self.tp,
+            self.ep,
+            self.dp,
+            new,
+            self.engine,
+            batched=batched,
+            pp=self.pp,
+        )
+
+    def kv_transfer(self, tokens: ArrayLike) -> Any:
+        """Time (s) to move one prompt's KV cache to a decode replica (disaggregated only)."""
+        if not self.options.disaggregated:
+            return np.zeros_like(np.asarray(tokens, dtype=float))
+        size = (
+            np.asarray(tokens, dtype=float)
+            * self.model.kv_elems_per_token
+            * np.asarray(self.kv_bytes)
+        )
+        n = np.asarray(self.tp, dtype=float) * np.asarray(self.dp, dtype=float)
+        n = n * np.asarray(self.pp, dtype=float)
+        return size / (n * inf.SCALE_OUT_GB_PER_S * 1e9)
+
+
+def expected_tokens_per_step(acceptance: float, draft_tokens: int) -> float:
+    """Tokens emitted per verify step with ``draft_tokens`` drafts of acceptance ``acceptance``."""
+    if draft_tokens <= 0:
+        return 1.0
+    a = min(max(acceptance, 0.0), 0.999999)
+    return (1.0 - a ** (draft_tokens + 1)) / (1.0 - a)
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """Mean behaviour of a replica (arrays broadcast over configurations).
+
+    Times in s, throughputs in tokens/s per replica, ``concurrency`` in requests, ``rho`` the
+    queue utilisation (>= 1: overloaded, latencies infinite).
+    """
+
+    concurrency: Any
+    ttft_s: Any
+    tpot_s: Any
+    decode_step_s: Any
+    prefill_s: Any
+    wait_s: Any
+    interleaved_prefills: Any
+    output_tokens_per_s: Any
+    input_tokens_per_s: Any
+    rho: Any
+
+
+def closed_loop(r: Replica, concurrency: ArrayLike, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
+    """Steady state with ``concurrency`` requests always in flight (benchmark tools' loop).
+
+    At most ``min(max_sequences, max_batch)`` requests run; the others wait for a slot, which
+    adds ``waiting / completion rate`` to their TTFT.
+    """
+    c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
+    i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
+    slots = np.maximum(
+        np.minimum(r.max_sequences(i + o), np.asarray(r.max_batch, dtype=float)), 1.0
+    )
+    run = np.minimum(c, slots)
+    td = r.decode_step(run, i + o / 2.0)
+    tp = r.prefill(i)
+    tpb = r.prefill(i, batched=True)
+    others = 0.0 if r.options.disaggregated else run - 1.0
+    tpot = td + others * tpb / o
+    wait = r.engine.queue_factor * (run - 1.0) * tpb / 2.0
+    ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * tpot + wait + r.kv_transfer(i)
+    cycle = ttft + (o - 1.0) * tpot
+    queued = (c - run) * cycle / run
+    ttft = ttft + queued
+    return SteadyState(
+        run,
+        ttft,
+        tpot,
+        td,
+        tp,
+        wait + queued,
+        others,
+        run * o / cycle,
+        run * i / cycle,
+        np.zeros_like(c),
+    )
+
+
+def offline(r: Replica, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
+    """Maximum throughput: as many sequences as the KV cache and engine batch cap allow."""
+    i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
+    c = np.minimum(r.max_sequences(i + o), np.asarray(r.max_batch, dtype=float))
+    c = np.maximum(c, 1.0)
+    td = r.decode_step(c, i + o / 2.0)
+    tp = r.prefill(i)
+    tpb = r.prefill(i, batched=True)
+    # disaggregated: prefill and decode replicas work in parallel; the slower one bounds it
+    dis = r.options.disaggregated
+    rate = np.minimum(c / (o * td), 1.0 / tpb) if dis else c / (c * tpb + o * td)
+    tpot = td + (0.0 if dis else (c - 1.0) * tpb / o)
+    ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * tpot
+    zero = np.zeros_like(c)
+    return SteadyState(c, ttft, tpot, td, tp, zero, c - 1.0, rate * o, rate * i, zero)
+
+
+def poisson(
+    r: Replica, rate: ArrayLike, isl: ArrayLike, osl: ArrayLike, iterations: int = 60
+) -> SteadyState:
+    """Steady state under open-loop Poisson arrivals of ``rate`` requests/s per replica.
+
+    Solves ``C = rate * (TTFT + (O-1) TPOT)`` by damped fixed-point iteration. Overloaded
+    configurations (utilisation >= 1 or more sequences than the KV cache holds) get infinite
+    latencies and the offline throughput.
+    """
+    lam = np.maximum(np.asarray(rate, dtype=float), 1e-12)
+    i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
+    cap = offline(r, i, o)
+    cap_rate = cap.output_tokens_per_s / o
+    tp = r.prefill(i)
+    tpb = r.prefill(i, batched=True)
+    rho_p = lam * tpb
+    rho = np.maximum(lam / np.maximum(cap_rate, 1e-300), rho_p)
+    c = np.maximum(lam * (tp + o * r.decode_step(1.0, i + o / 2.0)), 1.0)
+    ttft = tpot = td = wait = c
+    for _ in range(iterations):
+        td = r.decode_step(c, i + o / 2.0)
+        tpot = td if r.options.disaggregated else td / np.maximum(1.0 - rho_p, 1e-9)
+        wait = rho * tpb / (2.0 * np.maximum(1.0 - rho, 1e-9))
+        ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * tpot + wait + r.kv_transfer(i)
+        c = np.minimum(0.5 * c + 0.5 * np.maximum(lam * (ttft + (o - 1.0) * tpot), 1.0), 1e7)
+    over = (rho >= 1.0) | (c > cap.concurrency)
+    inf_ = np.inf
+    interleaved = 0.0 if r.options.disaggregated else lam * o * tpot
+    return SteadyState(
+        c,
+        np.where(over, inf_, ttft),
+        np.where(over, inf_, tpot),
+        td,
+        tp,
+        np.where(over, inf_, wait),
+        interleaved,
+        np.where(over, cap.output_tokens_per_s, lam * o),
+        np.where(over, cap.input_tokens_per_s, lam * i),
+        rho,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# latency distributions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """TTFT and TPOT mean and percentiles (s) over requests."""
+
+    ttft_mean: float
+    ttft_p50: float
+    ttft_p95: float
+    ttft_p99: float
+    tpot_mean: float
+    tpot_p50: float
+    tpot_p95: float
+    tpot_p99: float
+
+    def as_dict(self) -> dict[str, float | None]:
+        """JSON-friendly dict (infinite -> None)."""
+        out: dict[str, float | None] = {}
+        for key in ("ttft", "tpot"):
+            for stat in ("mean", "p50", "p95", "p99"):
+                v = float(getattr(self, f"{key}_{stat}"))
+                out[f"{key}_s_{stat}"] = v if math.isfinite(v) else None
+        return out
+
+
+def latency_samples(
+    r: Replica, state: SteadyState, isl: F64, osl: F64, *, closed: bool, rng: np.random.Generator
+) -> tuple[F64, F64]:
+    """Per-request TTFT and TPOT (s) for requests of lengths ``isl``/``osl`` in ``state``.
+
+    ``state`` is a scalar steady state (from the mean lengths). Each request gets its own prefill
+    time, a uniform residual of the running step, a queue wait (closed loop: uniform position in
+    the wave of ``q (C-1)`` prefills; Poisson: 0 with probability ``1 - rho`` else exponential)
+    and a Poisson number of interleaved prefills during its decode.
+    """
+    n = isl.size
+    td = float(state.decode_step_s)
+    tp_i = np.asarray(r.prefill(isl), dtype=float)
+    tp_mean = float(np.mean(np.asarray(r.prefill(isl, batched=True), dtype=float)))
+    if closed:
+        c = float(state.concurrency)
+        wait = r.engine.queue_factor * (c - 1.0) * tp_mean * rng.random(n)
+    else:
+        rho = float(state.rho)
+        mean_wait = float(state.wait_s)
+        if not math.isfinite(mean_wait) or rho >= 1.0:
+            inf_arr = np.full(n, np.inf)
+            return inf_arr, inf_arr
+        busy = rng.random(n) < rho
+        wait = np.where(busy, rng.exponential(max(mean_wait / max(rho, 1e-12), 1e-15), n), 0.0)
+    steps = 2.0 * r.engine.ttft_steps * float(state.tpot_s) * rng.random(n)
+    ttft = (
+        r.engine.ttft_overhead_s + tp_i + steps + wait + np.asarray(r.kv_transfer(isl), dtype=float)
+    )
+    o = np.maximum(osl, 1.0)
+    mean_o = float(np.mean(o))
+    expected = float(state.interleaved_prefills) * o / mean_o
+    hits = rng.poisson(np.maximum(expected, 0.0))
+    tpot = td + hits * tp_mean / o
+    if not closed and not r.options.disaggregated:
+        tpot = np.maximum(tpot, td)
+    return ttft, tpot
+
+
+def summarise(ttft: F64, tpot: F64) -> LatencyStats:
+    """Mean, p50, p95, p99 of the samples."""
+
+    def q(x: F64, p: float) -> float:
+        return float(np.percentile(x, p)) if np.all(np.isfinite(x)) else math.inf
+
+    def mean(x: F64) -> float:
+        return float(np.mean(x)) if np.all(np.isfinite(x)) else math.inf
+
+    return LatencyStats(
+        mean(ttft),
+        q(ttft, 50),
+        q(ttft, 95),
+        q(ttft, 99),
+        mean(tpot),
+        q(tpot, 50),
+        q(tpot, 95),
+        q(tpot, 99),
+    )
+
+
+@dataclass(frozen=True)
+class SloCapacity:
+    """Highest Poisson rate (requests/s per replica) whose p95 TTFT and TPOT meet the SLO, and
+    the goodput there (requests/s per replica meeting both targets)."""
+
+    max_rate: float
+    goodput: float
+    stats: LatencyStats | None
+
+
+def max_rate_at_slo(
+    r: Replica,
+    isl: F64,
+    osl: F64,
+    slo_ttft_s: float | None,
+    slo_tpot_s: float | None,
+    seed: int = 0,
+    iterations: int = 30,
+) -> SloCapacity:
+    """Bisection on the arrival rate with common random numbers (same seed every rate)."""
+    mi, mo = float(np.mean(isl)), float(np.mean(osl))
+    cap = offline(r, mi, mo)
+    hi = float(cap.output_tokens_per_s) / mo
+    ttft_lim = math.inf if slo_ttft_s is None else slo_ttft_s
+    tpot_lim = math.inf if slo_tpot_s is None else slo_tpot_s
+
+    def evaluate(rate: float) -> tuple[bool, float, LatencyStats]:
+        st = poisson(r, rate, mi, mo)
+        ttft, tpot = latency_samples(
+            r, _scalar(st), isl, osl, closed=False, rng=np.random.default_rng(seed)
+        )
+        stats = summarise(ttft, tpot)
+        ok = stats.ttft_p95 <= ttft_lim and stats.tpot_p95 <= tpot_lim
+        share = float(np.mean((ttft <= ttft_lim) & (tpot <= tpot_lim)))
+        return ok, share, stats
+
+    ok, share, stats = evaluate(hi * 1e-6)
+    if not ok:
+        return SloCapacity(0.0, 0.0, stats)
+    lo_rate, best = hi * 1e-6, (share, stats)
+    hi_rate = hi
+    for _ in range(iterations):
+        mid = 0.5 * (lo_rate + hi_rate)
+        ok, share, stats = evaluate(mid)
+        if ok:
+            lo_rate, best = mid, (share, stats)
+        else:
+            hi_rate = mid
+    return SloCapacity(lo_rate, lo_rate * best[0], best[1])
+
+
+def _scalar(state: SteadyState) -> SteadyState:
+    """A steady state with every field reduced to a Python float."""
+    return SteadyState(
+        *(
+            float(np.asarray(getattr(state, f)).reshape(-1)[0])
+            for f in SteadyState.__dataclass_fields__
+        )
+    )
+
+
+def replicas_needed(target_rate: float, rate_per_replica: float) -> int | None:
+    """Replicas to carry ``target_rate`` requests/s; None when one replica carries nothing."""
+    if rate_per_replica <= 0:
+        return None
+    return max(1, math.ceil(target_rate / rate_per_replica - 1e-9))
