@@ -455,3 +455,62 @@ def offer_cost(
         "cost_usd_low": cost.job_cost_usd(per_h["low"], accelerator_hours),
         "cost_usd_high": cost.job_cost_usd(per_h["high"], accelerator_hours),
     }
+
+
+def pick_offer(
+    catalog: Catalog, accelerator: str, *, offer: str | None, venue: str | None
+) -> Row | None:
+    """The offer named by ``--offer``, else the cheapest on-demand offer of ``accelerator`` at
+    ``--venue`` (None when neither is given). Raises InputError when they don't match."""
+    if offer is not None:
+        row = catalog.get("offers", offer, field="--offer")
+        if row["accelerator"] != accelerator:
+            raise InputError(
+                f"offer {offer!r} rents {row['accelerator']}, not {accelerator}", where="--offer"
+            )
+        return row
+    if venue is None:
+        return None
+    catalog.get("venues", venue, field="--venue")
+    rows = [
+        o for o in catalog.rows("offers") if o["venue"] == venue and o["accelerator"] == accelerator
+    ]
+    if not rows:
+        raise InputError(f"venue {venue!r} has no offer for {accelerator}", where="--venue")
+    on_demand = [o for o in rows if o["pricing_model"] == "on_demand"] or rows
+    return min(on_demand, key=lambda o: float(o["price_usd_per_accel_h"]))
+
+
+def job_footprint(
+    catalog: Catalog,
+    accelerator: str,
+    accelerator_hours: float,
+    *,
+    utilization: float = 1.0,
+    region: str | None = None,
+    offer: str | None = None,
+    venue: str | None = None,
+) -> Row:
+    """Energy, carbon, water and cost of a job of ``accelerator_hours`` (accelerator-h).
+
+    Power per accelerator follows the linear idle-to-TDP curve at ``utilization`` (1.0 = busy,
+    as Meta's model cards count TDP). The region is ``--region``, else the offer's, else the US
+    grid (said in ``assumptions``). Cost comes with an offer (``--offer`` or the venue's cheapest
+    on-demand offer); without one ``cost_usd`` is None.
+    """
+    accel = catalog.get("accelerators", accelerator, field="--accelerator")
+    chosen = pick_offer(catalog, accelerator, offer=offer, venue=venue)
+    notes: list[str] = []
+    if region is None:
+        region = chosen["region"] if chosen else "us"
+        if chosen is None:
+            notes.append("region: not given; US country-average grid and PUE assumed")
+    idle_w = accel.get("idle_power_w") or 0.0
+    power_w = energy.power_at_utilization_w(idle_w, float(accel["tdp_w"]), utilization)
+    out: Row = {"region": region, "power_w_per_accelerator": power_w}
+    out |= footprint(catalog, accelerator_hours, power_w, region)
+    out |= {"offer": None, "cost_usd": None, "cost_usd_low": None, "cost_usd_high": None}
+    if chosen is not None:
+        out |= offer_cost(catalog, chosen["id"], accelerator_hours)
+    out["assumptions"] = notes
+    return out

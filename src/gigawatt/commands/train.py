@@ -72,10 +72,23 @@ def train(
         float,
         typer.Option("--failure-rate-scale", help="Multiply the Llama 3 failure rates by this."),
     ] = 1.0,
+    offer: Annotated[
+        str | None, typer.Option("--offer", help="Offer id: adds cost_usd (see catalog offers).")
+    ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option("--venue", help="Venue id: cost from its cheapest on-demand offer."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region id for energy and carbon (default: the offer's)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """How long training takes, how many accelerator-hours, with which layout and goodput."""
+    """How long training takes, how many accelerator-hours, with which layout and goodput; with
+    --offer/--venue/--region also energy, carbon, water and cost."""
     from gigawatt.cli import _catalog
+    from gigawatt.economics import job_footprint
     from gigawatt.train import plan_training
 
     opts = _options(
@@ -97,15 +110,22 @@ def train(
         storage_gb_per_s,
         failure_rate_scale,
     )
+    catalog = _catalog()
     result = plan_training(
         model,
         accelerator,
         count,
         tokens,
         opts,
-        catalog=_catalog(),
+        catalog=catalog,
         scale_out_gbit_per_s=scale_out_gbit_per_s,
     ).to_dict()
+    if result["gpu_hours"] is not None:
+        extra = job_footprint(
+            catalog, accelerator, result["gpu_hours"], region=region, offer=offer, venue=venue
+        )
+        result["assumptions"] = [*result["assumptions"], *extra.pop("assumptions")]
+        result |= extra
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
@@ -221,6 +241,15 @@ def _print(r: dict[str, Any]) -> None:
         "goodput",
         "global_batch_tokens",
         "seq_len",
+        "region",
+        "energy_it_kwh",
+        "energy_kwh",
+        "co2_location_kg",
+        "co2_market_kg",
+        "co2_embodied_kg",
+        "water_l",
+        "offer",
+        "cost_usd",
     )
     rows = [{"quantity": k, "value": r.get(k)} for k in keys]
     tables = [rows_table(title, ("quantity", "value"), rows)]

@@ -1,0 +1,123 @@
+"""Energy, carbon and cost of a job: economics.job_footprint and `gigawatt train --offer/...`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gigawatt.catalog import load_catalog
+from gigawatt.economics import job_footprint, pick_offer
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(scope="module")
+def cat() -> Any:
+    return load_catalog(use_env=False)
+
+
+def test_energy_is_power_times_hours_times_pue(cat: Any) -> None:
+    out = job_footprint(cat, "h100-sxm", 1000.0, region="fr")
+    tdp = cat.get("accelerators", "h100-sxm")["tdp_w"]
+    assert out["energy_it_kwh"] == pytest.approx(tdp * 1000.0 / 1000.0)
+    assert out["energy_kwh"] == pytest.approx(
+        out["energy_it_kwh"] * cat.get("regions", "fr")["pue"]
+    )
+    grid = cat.get("regions", "fr")["grid_gco2_per_kwh"]
+    assert out["co2_location_kg"] == pytest.approx(out["energy_kwh"] * grid / 1000.0)
+    assert out["co2_market_kg"] <= out["co2_location_kg"]
+    assert out["cost_usd"] is None and out["region"] == "fr"
+
+
+def test_idle_utilization_draws_idle_power(cat: Any) -> None:
+    busy = job_footprint(cat, "h100-sxm", 10.0, region="us")
+    idle = job_footprint(cat, "h100-sxm", 10.0, region="us", utilization=0.0)
+    assert idle["power_w_per_accelerator"] == cat.get("accelerators", "h100-sxm")["idle_power_w"]
+    assert idle["energy_it_kwh"] < busy["energy_it_kwh"]
+
+
+def test_venue_picks_cheapest_on_demand_offer(cat: Any) -> None:
+    chosen = pick_offer(cat, "h100-sxm", offer=None, venue="lambda")
+    assert chosen is not None and chosen["venue"] == "lambda"
+    prices = [
+        o["price_usd_per_accel_h"]
+        for o in cat.rows("offers")
+        if o["venue"] == "lambda"
+        and o["accelerator"] == "h100-sxm"
+        and o["pricing_model"] == "on_demand"
+    ]
+    assert chosen["price_usd_per_accel_h"] == min(prices)
+    out = job_footprint(cat, "h100-sxm", 100.0, venue="lambda")
+    assert out["cost_usd"] == pytest.approx(100.0 * chosen["price_usd_per_accel_h"])
+    assert out["region"] == chosen["region"]
+
+
+def test_no_region_assumes_us_and_says_so(cat: Any) -> None:
+    out = job_footprint(cat, "a100-sxm-80gb", 1.0)
+    assert out["region"] == "us" and out["assumptions"]
+
+
+def test_train_cli_adds_footprint_and_cost(run_cli: Run) -> None:
+    code, out, err = run_cli(
+        "train",
+        "--model",
+        "llama-3.2-1b",
+        "--accelerator",
+        "h100-sxm",
+        "--count",
+        "8",
+        "--tokens",
+        "1e9",
+        "--venue",
+        "lambda",
+        "--region",
+        "us",
+        "--json",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    for key in (
+        "energy_it_kwh",
+        "energy_kwh",
+        "co2_location_kg",
+        "co2_market_kg",
+        "co2_embodied_kg",
+        "water_l",
+        "cost_usd",
+    ):
+        assert result[key] is not None and result[key] > 0, key
+    assert result["region"] == "us"
+
+
+def test_train_cli_bad_offer_exits_2(run_cli: Run) -> None:
+    code, _, err = run_cli(
+        "train",
+        "--model",
+        "llama-3.2-1b",
+        "--accelerator",
+        "h100-sxm",
+        "--count",
+        "8",
+        "--tokens",
+        "1e9",
+        "--offer",
+        "lambda-h100-on-demnd",
+    )
+    assert code == 2 and "--offer" in err and err.count("\n") == 1
+    code, _, err = run_cli(
+        "train",
+        "--model",
+        "llama-3.2-1b",
+        "--accelerator",
+        "h100-sxm",
+        "--count",
+        "8",
+        "--tokens",
+        "1e9",
+        "--venue",
+        "edge",
+    )
+    assert code == 2 and "no offer for h100-sxm" in err
