@@ -18,6 +18,7 @@ from gigawatt import __version__
 from gigawatt.commands.facility import facility as facility_command
 from gigawatt.commands.import_skypilot import import_skypilot as import_skypilot_command
 from gigawatt.commands.infer import infer as infer_command
+from gigawatt.commands.simulate import simulate as simulate_command
 from gigawatt.commands.tco import tco as tco_command
 from gigawatt.commands.train import train as train_command
 from gigawatt.errors import InputError
@@ -202,6 +203,7 @@ app.command("train")(train_command)
 app.command("infer")(infer_command)
 app.command("tco")(tco_command)
 app.command("facility")(facility_command)
+app.command("simulate")(simulate_command)
 catalog_app.command("import-skypilot")(import_skypilot_command)
 
 

@@ -120,7 +120,7 @@ CaseFamily = Callable[[Catalog], Iterable[Case]]
 
 
 def _families() -> list[CaseFamily]:
-    from gigawatt.validation import catalog_checks, economics, inference, training
+    from gigawatt.validation import catalog_checks, economics, inference, simulate, training
 
     return [
         catalog_checks.parameter_count_cases,
@@ -128,6 +128,7 @@ def _families() -> list[CaseFamily]:
         training.training_cases,
         inference.inference_cases,
         economics.economics_cases,
+        simulate.simulate_cases,
     ]
 
 

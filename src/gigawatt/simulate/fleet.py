@@ -1,0 +1,227 @@
+"""Fleet state: pools of identical nodes, racks, spares, free-GPU buckets and placement.
+
+A pool is a group of identical nodes (one system, one commercial kind: owned, reserved,
+on-demand or spot). Each node is in one state: in service, spare, in repair, or away (spot
+reclaimed). In-service nodes sit in buckets by free GPUs so that best-fit placement of sub-node
+jobs is O(GPUs per node); multi-node gangs take whole free nodes, rack-packed when topology-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+IN_SERVICE, SPARE, REPAIR, AWAY = 0, 1, 2, 3
+
+Alloc = list[tuple[int, int]]  # (node index, GPUs on that node)
+
+
+@dataclass
+class Pool:
+    """Nodes of one type. Powers are per node (kW); price per GPU-hour (USD)."""
+
+    id: str
+    kind: str
+    accelerator: str
+    gpus_per_node: int
+    nodes: int
+    nodes_per_rack: int
+    price_usd_per_gpu_hour: float
+    busy_kw: float
+    idle_kw: float
+    spares_target: int
+    free: list[int] = field(default_factory=list)
+    state: list[int] = field(default_factory=list)
+    occupants: list[dict[Any, int]] = field(default_factory=list)
+    by_free: list[set[int]] = field(default_factory=list)
+    rack_full: list[set[int]] = field(default_factory=list)
+    racks_by_count: list[set[int]] = field(default_factory=list)
+    spares: list[int] = field(default_factory=list)
+    busy_gpus: int = 0
+    service_nodes: int = 0
+    away_nodes: int = 0
+
+    def __post_init__(self) -> None:
+        g = self.gpus_per_node
+        self.free = [g] * self.nodes
+        self.state = [IN_SERVICE] * self.nodes
+        self.occupants = [{} for _ in range(self.nodes)]
+        self.by_free = [set() for _ in range(g + 1)]
+        racks = -(-self.nodes // self.nodes_per_rack)
+        self.rack_full = [set() for _ in range(racks)]
+        self.racks_by_count = [set() for _ in range(self.nodes_per_rack + 1)]
+        self.racks_by_count[0].update(range(racks))
+        first_spare = self.nodes - self.spares_target
+        for n in range(self.nodes):
+            if n >= first_spare:
+                self.state[n] = SPARE
+                self.spares.append(n)
+            else:
+                self.by_free[g].add(n)
+                self._rack_add(n)
+                self.service_nodes += 1
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+    @property
+    def gpus_in_service(self) -> int:
+        """GPUs on in-service nodes (the schedulable capacity)."""
+        return self.service_nodes * self.gpus_per_node
+
+    @property
+    def free_gpus(self) -> int:
+        return self.gpus_in_service - self.busy_gpus
+
+    def _rack_add(self, node: int) -> None:
+        rack = node // self.nodes_per_rack
+        members = self.rack_full[rack]
+        if node not in members:
+            self.racks_by_count[len(members)].discard(rack)
+            members.add(node)
+            self.racks_by_count[len(members)].add(rack)
+
+    def _rack_discard(self, node: int) -> None:
+        rack = node // self.nodes_per_rack
+        members = self.rack_full[rack]
+        if node in members:
+            self.racks_by_count[len(members)].discard(rack)
+            members.discard(node)
+            self.racks_by_count[len(members)].add(rack)
+
+    def _set_free(self, node: int, value: int) -> None:
+        old = self.free[node]
+        g = self.gpus_per_node
+        self.by_free[old].discard(node)
+        if old == g:
+            self._rack_discard(node)
+        self.free[node] = value
+        self.by_free[value].add(node)
+        if value == g:
+            self._rack_add(node)
+
+    def _leave_service(self, node: int) -> None:
+        g = self.gpus_per_node
+        self.by_free[self.free[node]].discard(node)
+        if self.free[node] == g:
+            self._rack_discard(node)
+        self.busy_gpus -= g - self.free[node]
+        self.free[node] = g
+        self.service_nodes -= 1
+
+    def _enter_service(self, node: int) -> None:
+        self.state[node] = IN_SERVICE
+        self.free[node] = self.gpus_per_node
+        self.by_free[self.gpus_per_node].add(node)
+        self._rack_add(node)
+        self.service_nodes += 1
+
+    # ---- placement ---------------------------------------------------------------------------
+    def nodes_needed(self, gpus: int) -> int:
+        """Whole nodes a gang of ``gpus`` takes (0 means it fits inside one node)."""
+        return 0 if gpus <= self.gpus_per_node else -(-gpus // self.gpus_per_node)
+
+    def allocate(self, owner: Any, gpus: int, topology_aware: bool = True) -> Alloc | None:
+        """Place ``gpus`` for ``owner`` (best fit inside a node, whole nodes for gangs)."""
+        g = self.gpus_per_node
+        if gpus > self.free_gpus:
+            return None
+        if gpus <= g:
+            for k in range(gpus, g + 1):
+                bucket = self.by_free[k]
+                if bucket:
+                    node = next(iter(bucket))
+                    self._set_free(node, k - gpus)
+                    self.occupants[node][owner] = gpus
+                    self.busy_gpus += gpus
+                    return [(node, gpus)]
+            return None
+        n = -(-gpus // g)
+        full = self.by_free[g]
+        if len(full) < n:
+            return None
+        chosen: list[int] = []
+        if topology_aware:
+            npr = self.nodes_per_rack
+            by_count = self.racks_by_count
+            racks: list[int] = []
+            for c in range(min(n, npr), npr + 1):  # best fit: the fullest rack that suffices
+                if by_count[c] and c >= n:
+                    racks = [next(iter(by_count[c]))]
+                    break
+            if not racks:  # spans racks: take the racks with most free nodes first
+                have = 0
+                for c in range(npr, 0, -1):
+                    for r in by_count[c]:
+                        racks.append(r)
+                        have += c
+                        if have >= n:
+                            break
+                    if have >= n:
+                        break
+            for r in racks:
+                for node in list(self.rack_full[r]):
+                    chosen.append(node)
+                    if len(chosen) == n:
+                        break
+                if len(chosen) == n:
+                    break
+        else:
+            it = iter(full)
+            chosen = [next(it) for _ in range(n)]
+        alloc: Alloc = []
+        for node in chosen:
+            self._set_free(node, 0)
+            self.occupants[node][owner] = g
+            alloc.append((node, g))
+        self.busy_gpus += n * g
+        return alloc
+
+    def release(self, owner: Any, alloc: Alloc) -> None:
+        """Give back ``alloc`` of ``owner`` (nodes no longer in service are skipped)."""
+        for node, k in alloc:
+            if self.occupants[node].pop(owner, None) is None:
+                continue
+            if self.state[node] == IN_SERVICE:
+                self._set_free(node, self.free[node] + k)
+                self.busy_gpus -= k
+
+    def racks_spanned(self, alloc: Alloc) -> int:
+        """How many racks an allocation touches (placement quality)."""
+        if len(alloc) == 1:
+            return 1
+        return len({node // self.nodes_per_rack for node, _ in alloc})
+
+    # ---- node life cycle ---------------------------------------------------------------------
+    def take_out(self, node: int, new_state: int) -> dict[Any, int]:
+        """Remove ``node`` from service (repair or away); return its occupants."""
+        was = self.state[node]
+        occupants = self.occupants[node]
+        self.occupants[node] = {}
+        if was == IN_SERVICE:
+            self._leave_service(node)
+        elif was == SPARE:
+            self.spares.remove(node)
+        self.state[node] = new_state
+        if new_state == AWAY:
+            self.away_nodes += 1
+        return occupants
+
+    def swap_in_spare(self, owner: Any, gpus: int) -> int | None:
+        """Give a hot spare to ``owner`` (whole node, ``gpus`` used); None if no spare."""
+        if not self.spares:
+            return None
+        node = self.spares.pop()
+        self._enter_service(node)
+        self._set_free(node, self.gpus_per_node - gpus)
+        self.occupants[node][owner] = gpus
+        self.busy_gpus += gpus
+        return node
+
+    def bring_back(self, node: int) -> None:
+        """A repaired or returning node: refill the spares first, else back into service."""
+        if self.state[node] == AWAY:
+            self.away_nodes -= 1
+        if len(self.spares) < self.spares_target and self.kind != "spot":
+            self.state[node] = SPARE
+            self.spares.append(node)
+        else:
+            self._enter_service(node)

@@ -1,0 +1,284 @@
+"""KPIs, time series and per-job tables of a simulation run (CSV and a small HTML report)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gigawatt.models.carbon import location_co2_kg
+from gigawatt.simulate.processes.training import DONE, Job
+
+if TYPE_CHECKING:
+    from gigawatt.simulate.world import World
+
+SERIES_COLUMNS = (
+    "time_h",
+    "gpus_allocated",
+    "gpus_in_service",
+    "utilization",
+    "facility_kw",
+    "speed",
+    "queued_jobs",
+    "running_jobs",
+    "inflight_requests",
+    "replicas",
+)
+JOB_COLUMNS = (
+    "id",
+    "kind",
+    "team",
+    "priority",
+    "gpus",
+    "pool",
+    "submit_h",
+    "queue_s",
+    "wait_total_s",
+    "start_h",
+    "end_h",
+    "state",
+    "work_h",
+    "useful_h",
+    "lost_h",
+    "interruptions",
+    "preemptions",
+    "racks",
+    "gpu_hours",
+    "energy_kwh",
+    "cost_usd",
+)
+
+
+def pct(values: list[float] | np.ndarray, q: float) -> float | None:
+    """Percentile ``q`` (0-100) or None when empty."""
+    if len(values) == 0:
+        return None
+    return float(np.percentile(np.asarray(values, dtype=float), q))
+
+
+class Recorder:
+    """Time-series samples taken by the world's sampling event."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float]] = []
+
+    def __call__(self, world: World) -> None:
+        alloc = sum(p.busy_gpus for p in world.pools)
+        cap = sum(p.gpus_in_service for p in world.pools)
+        self.rows.append(
+            {
+                "time_h": world.kernel.now / 3600.0,
+                "gpus_allocated": float(alloc),
+                "gpus_in_service": float(cap),
+                "utilization": alloc / cap if cap else 0.0,
+                "facility_kw": world.power.facility_kw(),
+                "speed": world.power.speed,
+                "queued_jobs": float(len(world.scheduler.queue)),
+                "running_jobs": float(len(world.running)),
+                "inflight_requests": float(
+                    sum(r.load() for s in world.services for r in s.replicas)
+                    + sum(len(s.backlog) for s in world.services)
+                ),
+                "replicas": float(sum(len(s.replicas) for s in world.services)),
+            }
+        )
+
+
+def _job_row(world: World, job: Job, now: float, pue: float, elec: float) -> dict[str, Any]:
+    pool = job.pool
+    gpu_s = job.gpu_s
+    if job.alloc:
+        gpu_s += job.gpus * (now - job.seg_start_s)
+    price = getattr(pool, "price_usd_per_gpu_hour", 0.0)
+    per_gpu_kw = (pool.busy_kw / pool.gpus_per_node) if pool is not None else 0.0  # type: ignore[attr-defined]
+    energy = gpu_s / 3600.0 * per_gpu_kw * pue
+    state = "done" if job.state == DONE else "running" if job.alloc else "queued"
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "team": job.team,
+        "priority": job.priority,
+        "gpus": job.gpus,
+        "pool": getattr(pool, "id", ""),
+        "submit_h": job.submit_s / 3600.0,
+        "queue_s": job.queue_s if job.queue_s >= 0 else None,
+        "wait_total_s": job.wait_total_s,
+        "start_h": job.first_start_s / 3600.0 if job.first_start_s >= 0 else None,
+        "end_h": job.end_s / 3600.0 if job.end_s >= 0 else None,
+        "state": state,
+        "work_h": job.work_s / 3600.0,
+        "useful_h": world.job_useful_s(job) / 3600.0,
+        "lost_h": job.lost_s / 3600.0,
+        "interruptions": job.interruptions,
+        "preemptions": job.preemptions,
+        "racks": job.racks,
+        "gpu_hours": gpu_s / 3600.0,
+        "energy_kwh": energy,
+        "cost_usd": gpu_s / 3600.0 * price + energy * elec,
+    }
+
+
+def summarise(
+    world: World,
+    horizon_s: float,
+    pue: float,
+    elec_usd_per_kwh: float,
+    gco2_per_kwh: float,
+) -> dict[str, Any]:
+    """The run's KPIs (flat JSON-friendly dict) plus per-service blocks."""
+    now = horizon_s
+    jobs = world.jobs
+    started = [j for j in jobs if j.first_start_s >= 0]
+    queue = [j.queue_s for j in started]
+    useful_gpu_s = sum(j.gpus * world.job_useful_s(j) for j in started)
+    wall_gpu_s = sum(
+        j.gpus * ((j.end_s if j.end_s >= 0 else now) - j.first_start_s) for j in started
+    )
+    gpu_cost = 0.0
+    for p in world.pools:
+        if p.kind in ("owned", "reserved"):  # paid for every hour, used or not
+            gpu_s = p.nodes * p.gpus_per_node * horizon_s
+        else:  # on-demand and spot: elastic, paid while allocated (assumption)
+            gpu_s = world.busy_gpu_s.get(p.id, 0.0)
+        gpu_cost += gpu_s / 3600.0 * p.price_usd_per_gpu_hour
+    energy = world.power.energy_kwh
+    out: dict[str, Any] = {
+        "days": horizon_s / 86_400.0,
+        "gpus": sum(p.nodes * p.gpus_per_node for p in world.pools),
+        "gpu_utilization": world.alloc_gpu_s / world.capacity_gpu_s
+        if world.capacity_gpu_s
+        else 0.0,
+        "goodput": useful_gpu_s / world.training_alloc_gpu_s
+        if world.training_alloc_gpu_s
+        else None,
+        "effective_training_time": useful_gpu_s / wall_gpu_s if wall_gpu_s else None,
+        "interruptions": world.interruptions,
+        "failures": world.failures,
+        "failures_by_cause": dict(sorted(world.failures_by_cause.items())),
+        "preemptions": world.preemptions,
+        "spot_reclaims": world.spot_reclaims,
+        "preemption_rate_per_job": world.preemptions / len(started) if started else 0.0,
+        "jobs_submitted": len(jobs),
+        "jobs_started": len(started),
+        "jobs_completed": sum(1 for j in jobs if j.state == DONE),
+        "queue_time_s_p50": pct(queue, 50),
+        "queue_time_s_p95": pct(queue, 95),
+        "queue_time_s_mean": float(np.mean(queue)) if queue else None,
+        "energy_kwh": energy,
+        "peak_facility_kw": world.power.peak_kw,
+        "avg_facility_kw": energy / (horizon_s / 3600.0),
+        "cost_usd": gpu_cost + energy * elec_usd_per_kwh,
+        "cost_gpu_usd": gpu_cost,
+        "cost_energy_usd": energy * elec_usd_per_kwh,
+        "carbon_kg": location_co2_kg(energy, gco2_per_kwh),
+    }
+    services = [
+        _service_summary(s, horizon_s, pue, elec_usd_per_kwh, gco2_per_kwh) for s in world.services
+    ]
+    out["services"] = services
+    ttft = [x for s in world.services for x in s.ttft]
+    tpot = [x for s in world.services for x in s.tpot]
+    done = sum(s.completed for s in world.services)
+    out["requests_completed"] = done
+    out["ttft_s_p95"] = pct(ttft, 95)
+    out["tpot_s_p95"] = pct(tpot, 95)
+    out["slo_attainment"] = (sum(s.slo_ok for s in world.services) / done) if done else None
+    out["tokens_per_s"] = sum(s.output_tokens for s in world.services) / horizon_s
+    return out
+
+
+def _service_summary(
+    s: Any, horizon_s: float, pue: float, elec: float, gco2: float
+) -> dict[str, Any]:
+    pool = s.pools[0]
+    price = pool.price_usd_per_gpu_hour
+    energy = s.gpu_s / 3600.0 * pool.busy_kw / pool.gpus_per_node * pue
+    cost = s.gpu_s / 3600.0 * price + energy * elec
+    k = s.output_tokens / 1000.0
+    return {
+        "id": s.id,
+        "requests_arrived": s.arrived,
+        "requests_completed": s.completed,
+        "ttft_s_p50": pct(s.ttft, 50),
+        "ttft_s_p95": pct(s.ttft, 95),
+        "tpot_s_p50": pct(s.tpot, 50),
+        "tpot_s_p95": pct(s.tpot, 95),
+        "slo_attainment": s.slo_ok / s.completed if s.completed else None,
+        "output_tokens_per_s": s.output_tokens / horizon_s,
+        "replica_gpu_hours": s.gpu_s / 3600.0,
+        "replica_failures": s.replica_failures,
+        "scale_events": s.scale_events,
+        "unplaced_scale_ups": s.unplaced,
+        "energy_kwh": energy,
+        "cost_usd": cost,
+        "cost_usd_per_1k_output_tokens": cost / k if k else None,
+        "energy_kwh_per_1k_output_tokens": energy / k if k else None,
+        "carbon_g_per_1k_output_tokens": energy * gco2 / k if k else None,
+    }
+
+
+def job_rows(world: World, now: float, pue: float, elec: float) -> list[dict[str, Any]]:
+    return [_job_row(world, j, now, pue, elec) for j in world.jobs]
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+
+
+def _svg_line(title: str, xs: list[float], ys: list[float], unit: str) -> str:
+    w, h, pad = 640, 180, 36
+    if not xs:
+        return f"<h3>{html.escape(title)}</h3><p>no samples</p>"
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y1 = max(max(ys), 1e-12)
+    pts = " ".join(
+        f"{pad + (x - x0) / (x1 - x0) * (w - 2 * pad):.1f},{h - pad - (y / y1) * (h - 2 * pad):.1f}"
+        for x, y in zip(xs, ys, strict=True)
+    )
+    return (
+        f"<h3>{html.escape(title)}</h3><svg width='{w}' height='{h}' "
+        f"xmlns='http://www.w3.org/2000/svg'><rect width='{w}' height='{h}' fill='#fafafa'/>"
+        f"<polyline fill='none' stroke='#1f6feb' stroke-width='1.5' points='{pts}'/>"
+        f"<text x='4' y='14' font-size='11'>max {y1:.4g} {html.escape(unit)}</text>"
+        f"<text x='{pad}' y='{h - 8}' font-size='11'>{x0:.1f} h</text>"
+        f"<text x='{w - pad - 40}' y='{h - 8}' font-size='11'>{x1:.1f} h</text></svg>"
+    )
+
+
+def html_report(name: str, kpis: dict[str, Any], series: list[dict[str, float]]) -> str:
+    """A self-contained HTML page: KPI table and inline SVG charts of the time series."""
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(v))}</td></tr>"
+        for k, v in kpis.items()
+        if not isinstance(v, list | dict)
+    )
+    xs = [r["time_h"] for r in series]
+    charts = "".join(
+        _svg_line(t, xs, [r[c] for r in series], u)
+        for t, c, u in (
+            ("Accelerator utilisation", "utilization", "fraction"),
+            ("Facility power", "facility_kw", "kW"),
+            ("Queued jobs", "queued_jobs", "jobs"),
+            ("In-flight requests", "inflight_requests", "requests"),
+        )
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 8px}</style></head>"
+        f"<body><h1>gigawatt simulate: {html.escape(name)}</h1><table>{rows}</table>"
+        f"{charts}</body></html>"
+    )
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "n/a" if math.isnan(v) else f"{v:.6g}"
+    return "n/a" if v is None else str(v)
