@@ -88,7 +88,7 @@ class Recorder:
         )
 
 
-def _job_row(world: World, job: Job, now: float, pue: float, elec: float) -> dict[str, Any]:
+def _job_row(world: World, job: Job, now: float, pue: float, elec: float | None) -> dict[str, Any]:
     pool = job.pool
     gpu_s = job.gpu_s
     if job.alloc:
@@ -118,7 +118,7 @@ def _job_row(world: World, job: Job, now: float, pue: float, elec: float) -> dic
         "racks": job.racks,
         "gpu_hours": gpu_s / 3600.0,
         "energy_kwh": energy,
-        "cost_usd": gpu_s / 3600.0 * price + energy * elec,
+        "cost_usd": gpu_s / 3600.0 * price + energy * (elec or 0.0),
     }
 
 
@@ -126,10 +126,12 @@ def summarise(
     world: World,
     horizon_s: float,
     pue: float,
-    elec_usd_per_kwh: float,
-    gco2_per_kwh: float,
+    elec_usd_per_kwh: float | None,
+    gco2_per_kwh: float | None,
 ) -> dict[str, Any]:
-    """The run's KPIs (flat JSON-friendly dict) plus per-service blocks."""
+    """The run's KPIs (flat JSON-friendly dict) plus per-service blocks. An unknown electricity
+    price leaves energy cost out of ``cost_usd`` (``cost_energy_usd`` None); an unknown grid
+    intensity gives ``carbon_kg`` None."""
     now = horizon_s
     jobs = world.jobs
     started = [j for j in jobs if j.first_start_s >= 0]
@@ -171,10 +173,10 @@ def summarise(
         "energy_kwh": energy,
         "peak_facility_kw": world.power.peak_kw,
         "avg_facility_kw": energy / (horizon_s / 3600.0),
-        "cost_usd": gpu_cost + energy * elec_usd_per_kwh,
+        "cost_usd": gpu_cost + energy * (elec_usd_per_kwh or 0.0),
         "cost_gpu_usd": gpu_cost,
-        "cost_energy_usd": energy * elec_usd_per_kwh,
-        "carbon_kg": location_co2_kg(energy, gco2_per_kwh),
+        "cost_energy_usd": None if elec_usd_per_kwh is None else energy * elec_usd_per_kwh,
+        "carbon_kg": None if gco2_per_kwh is None else location_co2_kg(energy, gco2_per_kwh),
     }
     services = [
         _service_summary(s, horizon_s, pue, elec_usd_per_kwh, gco2_per_kwh) for s in world.services
@@ -192,12 +194,12 @@ def summarise(
 
 
 def _service_summary(
-    s: Any, horizon_s: float, pue: float, elec: float, gco2: float
+    s: Any, horizon_s: float, pue: float, elec: float | None, gco2: float | None
 ) -> dict[str, Any]:
     pool = s.pools[0]
     price = pool.price_usd_per_gpu_hour
     energy = s.gpu_s / 3600.0 * pool.busy_kw / pool.gpus_per_node * pue
-    cost = s.gpu_s / 3600.0 * price + energy * elec
+    cost = s.gpu_s / 3600.0 * price + energy * (elec or 0.0)
     k = s.output_tokens / 1000.0
     return {
         "id": s.id,
@@ -217,11 +219,11 @@ def _service_summary(
         "cost_usd": cost,
         "cost_usd_per_1k_output_tokens": cost / k if k else None,
         "energy_kwh_per_1k_output_tokens": energy / k if k else None,
-        "carbon_g_per_1k_output_tokens": energy * gco2 / k if k else None,
+        "carbon_g_per_1k_output_tokens": energy * gco2 / k if k and gco2 is not None else None,
     }
 
 
-def job_rows(world: World, now: float, pue: float, elec: float) -> list[dict[str, Any]]:
+def job_rows(world: World, now: float, pue: float, elec: float | None) -> list[dict[str, Any]]:
     return [_job_row(world, j, now, pue, elec) for j in world.jobs]
 
 

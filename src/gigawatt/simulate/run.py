@@ -20,7 +20,7 @@ from gigawatt.simulate.fleet import Pool
 from gigawatt.simulate.power import PowerState
 from gigawatt.simulate.processes.inference import Service
 from gigawatt.simulate.processes.training import Job, checkpoint_interval_s
-from gigawatt.simulate.scenario import JobSpec, JobStreamSpec, PoolSpec, Scenario
+from gigawatt.simulate.scenario import FacilitySpec, JobSpec, JobStreamSpec, PoolSpec, Scenario
 from gigawatt.simulate.scheduler import Scheduler
 from gigawatt.simulate.seams import explicit_speed, load_trace, model_speed
 from gigawatt.simulate.world import World
@@ -84,11 +84,44 @@ def _check_gpus(gpus: int, pools: list[Pool], where: str) -> None:
     raise InputError(f"{gpus} GPUs cannot be placed ({sizes})", where=where)
 
 
+@dataclass(frozen=True)
+class Site:
+    """Facility figures of a run: explicit scenario values, else the catalog region's."""
+
+    pue: float
+    electricity_usd_per_kwh: float | None
+    grid_gco2_per_kwh: float | None
+    assumptions: tuple[str, ...]
+
+
+def resolve_site(spec: FacilitySpec, catalog: Any) -> Site:
+    """PUE, electricity price and grid intensity from ``spec``, falling back to its region.
+
+    Unknown price or intensity stay None (their KPIs are then None, never a silent 0); an
+    unknown PUE is 1.0, i.e. facility energy = IT energy, and the run says so.
+    """
+    region = catalog.get("regions", spec.region, field="facility.region") if spec.region else {}
+    pue = spec.pue if spec.pue is not None else region.get("pue")
+    elec = spec.electricity_usd_per_kwh
+    elec = elec if elec is not None else region.get("electricity_usd_per_kwh")
+    grid = spec.grid_gco2_per_kwh
+    grid = grid if grid is not None else region.get("grid_gco2_per_kwh")
+    notes = []
+    if pue is None:
+        notes.append("facility.pue: not given (no region); energy is IT energy (PUE 1.0)")
+    if elec is None:
+        notes.append("facility.electricity_usd_per_kwh: unknown; energy cost not counted")
+    if grid is None:
+        notes.append("facility.grid_gco2_per_kwh: unknown; carbon not computed")
+    return Site(1.0 if pue is None else float(pue), elec, grid, tuple(notes))
+
+
 def build_world(sc: Scenario, catalog: Any, horizon_s: float, seed: int) -> World:
     """Construct the world of scenario ``sc`` (validated against the catalog)."""
     kernel = Kernel(seed)
     pools = [build_pool(p, catalog, f"fleet.pools[{i}]") for i, p in enumerate(sc.fleet.pools)]
-    power = PowerState(pools, sc.facility.pue, sc.facility.power_cap_kw, sc.facility.cap_mode)
+    site = resolve_site(sc.facility, catalog)
+    power = PowerState(pools, site.pue, sc.facility.power_cap_kw, sc.facility.cap_mode)
     f = sc.failures
     causes = failure_causes(f.table, f.rate_scale, f.extra_per_gpu_hour)
     world = World(
@@ -303,18 +336,16 @@ def simulate(
     world.touch()
     for service in world.services:
         service.finish(horizon_s)
+    site = resolve_site(sc.facility, catalog)
     kpis = metrics.summarise(
-        world,
-        horizon_s,
-        sc.facility.pue,
-        sc.facility.electricity_usd_per_kwh,
-        sc.facility.grid_gco2_per_kwh,
+        world, horizon_s, site.pue, site.electricity_usd_per_kwh, site.grid_gco2_per_kwh
     )
+    kpis["assumptions"] = list(site.assumptions)
     wall = time.perf_counter() - started
     kpis["events"] = events
     kpis["wall_s"] = wall
     jobs = (
-        metrics.job_rows(world, horizon_s, sc.facility.pue, sc.facility.electricity_usd_per_kwh)
+        metrics.job_rows(world, horizon_s, site.pue, site.electricity_usd_per_kwh)
         if keep_jobs
         else []
     )

@@ -243,11 +243,15 @@ class InferenceSpec(_Strict):
 
 
 class FacilitySpec(_Strict):
-    pue: float = Field(default=1.0, ge=1.0)
+    """The site: its catalog region supplies PUE, electricity price and grid carbon intensity
+    unless they are given here explicitly."""
+
+    region: str | None = None
+    pue: float | None = Field(default=None, ge=1.0)
     power_cap_kw: float | None = Field(default=None, gt=0)
     cap_mode: Literal["queue", "throttle"] = "queue"
-    electricity_usd_per_kwh: float = Field(default=0.0, ge=0)
-    grid_gco2_per_kwh: float = Field(default=0.0, ge=0)
+    electricity_usd_per_kwh: float | None = Field(default=None, ge=0)
+    grid_gco2_per_kwh: float | None = Field(default=None, ge=0)
 
 
 class Scenario(_Strict):
