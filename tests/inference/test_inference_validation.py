@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -46,21 +47,53 @@ def test_bundled_rows_match_shared_sources(shared: Path) -> None:
             r = measured[c.case_id]
             assert c.ttft_s == pytest.approx(float(r["silicon_ttft_ms"]) / 1e3, abs=1e-7)
             assert c.tpot_s == pytest.approx(float(r["silicon_tpot_ms"]) / 1e3, abs=1e-7)
-            assert c.concurrency == float(r["batch_size"])
+            # total concurrency: the run's silicon_concurrency where the source gives it (for
+            # attention-DP runs batch_size is per rank), else batch_size
+            m = re.search(r"silicon_concurrency=(\d+)", r["silicon_data_source"])
+            assert c.concurrency == float(m.group(1) if m else r["batch_size"])
             assert (c.isl, c.osl) == (float(r["isl"]), float(r["osl"]))
         else:
             assert c.output_tokens_per_s == float(published[c.case_id]["value"])
 
 
 def test_median_errors_meet_targets(errors: dict[tuple[str, str], float]) -> None:
-    # issue targets: <= 15 % on throughput and TPOT (met), <= 20 % on TTFT (not yet met:
-    # the bound below guards against regressions; see docs/models/inference.md)
+    # issue targets: <= 15 % on throughput and TPOT (met overall and on train; held-out TPOT
+    # 16 %, GB200 32 %), <= 20 % on TTFT (not met: the bounds below guard against regressions;
+    # see docs/models/inference.md)
     assert errors[("all", "tpot_s")] <= 0.15
     assert errors[("all", "output_tokens_per_s")] <= 0.15
     assert errors[("train", "tpot_s")] <= 0.15
-    assert errors[("test", "tpot_s")] <= 0.18
-    assert errors[("all", "ttft_s")] <= 0.37
-    assert errors[("test", "ttft_s")] <= 0.40
+    assert errors[("test", "tpot_s")] <= 0.17
+    assert errors[("all", "ttft_s")] <= 0.32
+    assert errors[("test", "ttft_s")] <= 0.34
+
+
+def test_quality_rules_are_few_counted_and_printed(run_cli: Run) -> None:
+    """R1/R2 exclusions are stated rules: few, never throughput rows, still printed."""
+    rows = v.case_errors(load_catalog())
+    excluded = [e for e in rows if e.excluded]
+    assert 0 < len(excluded) <= 0.2 * len(rows)
+    assert all(e.excluded.startswith(("R1:", "R2:", "R3:")) for e in excluded)
+    assert all(e.metric != "output_tokens_per_s" for e in excluded)
+    # R2 only where the KV cache holds every sequence and TTFT > 200 TPOT
+    for e in excluded:
+        if e.excluded.startswith("R2:"):
+            assert e.case.ttft_s is not None and e.case.tpot_s is not None
+            assert e.case.ttft_s / e.case.tpot_s > v.TTFT_OVER_TPOT_LIMIT
+    _code, out, _ = run_cli("validate", "--json")
+    report = json.loads(out)
+    shown = [c for c in report["cases"] if c["family"] == v.FAMILY and "not graded" in c["detail"]]
+    assert len(shown) == len(excluded)
+    assert all(c["passed"] and c["tolerance_rel"] is None for c in shown)
+
+
+def test_repeated_configurations_share_a_split() -> None:
+    """The same configuration measured twice never sits on both sides of the split."""
+    splits: dict[tuple[object, ...], set[str]] = {}
+    for c in v.load_cases():
+        if c.kind == "serving":
+            splits.setdefault(c.config_key(), set()).add(c.split)
+    assert all(len(s) == 1 for s in splits.values())
 
 
 def test_every_case_printed_by_validate(run_cli: Run) -> None:
@@ -93,7 +126,7 @@ def test_bundled_constants_are_a_fit_not_a_guess() -> None:
                 value = getattr(const, name) * factor
                 if name.endswith("eff"):
                     value = min(value, 1.0)
-                if name == "prefill_eff" and value < 0.3:
-                    continue  # below the fit's bound (prior: >= 30 % of peak in prefill)
+                if name == "prefill_eff" and value < 0.1:
+                    continue  # below the fit's bound (prior: >= 10 % of peak in prefill)
                 moved = {**inf.ENGINES, engine: replace(const, **{name: value})}
                 assert _train_loss(moved) > 0.98 * base, (engine, name, factor)

@@ -104,3 +104,32 @@ def test_speculative_decoding(rep: srv.Replica) -> None:
     spec = replace(rep, options=srv.ServingOptions(spec_tokens=3, spec_acceptance=0.8))
     # memory-bound small batch: speculation lowers time per token
     assert float(spec.decode_step(1, 2048)) < float(rep.decode_step(1, 2048))
+
+
+def test_prefill_wave_batches_prompts_under_the_token_budget(rep: srv.Replica) -> None:
+    """A wave that fits one step's token budget gets its first tokens together; a larger wave
+    needs ``x = C I / B`` steps and waits ``(x + 1) / 2`` of them on average."""
+    budget = rep.engine.prefill_chunk_tokens
+    one = float(rep.prefill(1024))
+    mean4, whole4, x4 = (float(v) for v in srv.prefill_wave(rep, 4, 1024))
+    assert x4 == pytest.approx(4 * 1024 / budget)
+    assert mean4 == pytest.approx(whole4)  # one step: everyone waits for all four prompts
+    assert one < mean4 < 4 * one  # batching amortises the weight read and step overhead
+    mean64, whole64, x64 = (float(v) for v in srv.prefill_wave(rep, 64, 1024))
+    assert x64 == pytest.approx(8.0)
+    assert mean64 == pytest.approx(whole64 * 4.5 / 8.0, rel=0.05)
+    # burst-free engine: closed-loop TTFT is the staggered steady state
+    calm = replace(rep, engine=replace(rep.engine, burst_share=0.0))
+    busy = replace(rep, engine=replace(rep.engine, burst_share=1.0))
+    c = np.array([64.0])
+    assert float(srv.closed_loop(busy, c, 1024, 256).ttft_s[0]) > float(
+        srv.closed_loop(calm, c, 1024, 256).ttft_s[0]
+    )
+
+
+def test_wave_mean_steps_matches_the_exact_mean() -> None:
+    """``mean_k ceil(k r)`` over a wave of ``P`` prompts of ``r = I / B`` steps each."""
+    for prompts, r in [(4, 0.125), (16, 0.125), (3, 1.0), (1, 2.0), (2, 2.0), (64, 0.125)]:
+        exact = np.mean([math.ceil(k * r - 1e-9) for k in range(1, prompts + 1)])
+        approx = float(srv.wave_mean_steps(prompts * r, r))
+        assert approx == pytest.approx(exact, rel=0.1)

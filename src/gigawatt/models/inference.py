@@ -18,8 +18,9 @@ Formulas (documented with references in ``docs/models/inference.md``):
   flops / (peak * e_dec))`` + per-layer engine overhead + TP all-reduce and EP all-to-all time
   (:mod:`gigawatt.models.network`). MoE expert weights are read for the experts the batch
   touches: ``E * (1 - (1 - k/E)^B)`` of ``E`` experts per layer.
-- Prefill of ``S`` tokens: ``flops / (peak * e_pre)`` with causal attention ``~S^2/2``, at least
-  the weight read time, plus overhead and TP/EP communication.
+- Prefill of ``S`` tokens: GEMM flops at the precision's peak plus causal attention (``~S^2/2``,
+  MLA in its expanded per-head form) at the 16-bit peak, divided by ``e_pre``; at least the
+  weight read time (all routed experts), plus overhead and TP/EP communication.
 
 Units: times in seconds, sizes in bytes unless a name says GiB, bandwidths in decimal GB/s,
 peaks in TFLOPS (1e12 FLOP/s).
@@ -71,7 +72,8 @@ SCALE_OUT_GB_PER_S = 50.0  #: per-accelerator bandwidth when a layout spans scal
 
 @dataclass(frozen=True)
 class EngineConstants:
-    """Calibrated efficiencies of one serving engine (fitted on broad data, never per case).
+    """Constants of one serving engine: efficiencies fitted on broad data (never per case) and
+    one scheduler setting taken from the engine's defaults.
 
     Attributes:
         bw_eff: achieved / peak memory bandwidth in decode (dimensionless).
@@ -80,11 +82,16 @@ class EngineConstants:
         layer_overhead_s: fixed time per decoder layer per forward step (kernel launches,
             scheduling), s.
         ttft_overhead_s: fixed time to first token outside the GPU (HTTP, tokenise, schedule), s.
-        queue_factor: share of the other in-flight requests' prefills a new request waits for
-            in a closed-loop benchmark (dimensionless).
-        ttft_steps: forward steps a new request spends before its first token beyond its own
-            prefill (scheduling, chunked-prefill interleaving, detokenisation pipeline), steps.
+        burst_share: share of a closed-loop benchmark's requests that arrive in a synchronised
+            wave of ``C`` requests and wait behind the wave's batched prefills, 0-1
+            (the rest find the engine in a staggered steady state and prefill alone).
         collective_latency_s: latency per ring step of a collective (alpha), s.
+        ttft_steps: running forward steps a staggered arrival sees before its first token
+            (the step in flight, decode steps the scheduler runs before admitting it, the
+            step that returns its token), steps.
+        prefill_chunk_tokens: prompt tokens the scheduler batches into one forward step
+            (vLLM ``max_num_batched_tokens``, SGLang ``chunked_prefill_size``, TensorRT-LLM
+            ``max_num_tokens``), tokens; not fitted.
     """
 
     bw_eff: float
@@ -92,9 +99,10 @@ class EngineConstants:
     prefill_eff: float
     layer_overhead_s: float
     ttft_overhead_s: float
-    queue_factor: float
+    burst_share: float
     collective_latency_s: float
     ttft_steps: float = 1.0
+    prefill_chunk_tokens: float = 8192.0
 
     def as_dict(self) -> dict[str, float]:
         """Field name -> value."""
@@ -105,11 +113,18 @@ class EngineConstants:
 #: training split of the bundled measured serving runs (AIConfigurator silicon sample) and the
 #: TensorRT-LLM / MLPerf throughput tables; see docs/models/inference.md for the fit.
 ENGINES: dict[str, EngineConstants] = {
-    # fields: bw_eff, decode_eff, prefill_eff, layer_overhead_s, ttft_overhead_s, queue_factor,
-    # collective_latency_s, ttft_steps (fit of 2026-11-22, docs/models/inference.md)
-    "vllm": EngineConstants(0.8840, 0.2204, 0.6794, 73.48e-6, 0.07247, 0.2214, 8.12e-8, 0.0),
-    "sglang": EngineConstants(0.5894, 0.2204, 0.3000, 98.43e-6, 0.000827, 0.0, 8.12e-8, 33.08),
-    "trtllm": EngineConstants(0.6567, 0.2204, 0.8667, 64.81e-6, 0.08937, 0.1632, 8.12e-8, 9.465),
+    # fields: bw_eff, decode_eff, prefill_eff, layer_overhead_s, ttft_overhead_s, burst_share,
+    # collective_latency_s, ttft_steps (fit of 2026-11-22, docs/models/inference.md),
+    # prefill_chunk_tokens (engine default, not fitted; assumption, see docs)
+    "vllm": EngineConstants(
+        0.9009, 0.2274, 0.5849, 74.12e-6, 0.06669, 0.1536, 25.82e-9, 2.622e-09, 8192.0
+    ),
+    "sglang": EngineConstants(
+        0.8303, 0.2274, 0.1, 127.3e-6, 9.179e-06, 0.106, 25.82e-9, 29.63, 8192.0
+    ),
+    "trtllm": EngineConstants(
+        0.6682, 0.2274, 0.7684, 61.78e-6, 0.08513, 0.1238, 25.82e-9, 12.04, 8192.0
+    ),
 }
 ENGINE_NAMES: tuple[str, ...] = tuple(ENGINES)
 
@@ -137,7 +152,9 @@ class ModelShape:
     (``vocab * hidden``, read every step even when tied); ``kv_elems_per_token`` KV-cache elements
     per token over all layers; ``kv_heads`` the tensor-parallel split limit of the KV cache (1 for
     MLA, whose latent is replicated); ``attn_width`` ``heads * (qk_dim + v_dim)`` of the attention
-    core per layer.
+    core per layer in decode (MLA in absorbed form: ``qk_dim = kv_lora_rank + rope_dim``,
+    ``v_dim = kv_lora_rank``) and ``prefill_attn_width`` in prefill (MLA expanded to per-head
+    keys and values, ``qk_dim = nope + rope``, ``v_dim = v_head_dim``, as engines run it).
     """
 
     layers: Any
@@ -145,6 +162,7 @@ class ModelShape:
     heads: Any
     kv_heads: Any
     attn_width: Any
+    prefill_attn_width: Any
     dense_params: Any
     expert_params: Any
     experts: Any
@@ -205,12 +223,16 @@ def model_shape(arch: ModelArchitecture) -> ModelShape:
     else:
         width = arch.num_attention_heads * float(arch.head_dim + (arch.v_head_dim or arch.head_dim))
         kv_heads = float(arch.num_kv_heads)
+    prefill_width = arch.num_attention_heads * float(
+        arch.head_dim + (arch.v_head_dim or arch.head_dim)
+    )
     return ModelShape(
         layers=float(arch.num_layers),
         hidden=float(arch.hidden_size),
         heads=float(arch.num_attention_heads),
         kv_heads=kv_heads,
         attn_width=width,
+        prefill_attn_width=prefill_width,
         dense_params=dense,
         expert_params=expert,
         experts=float(arch.num_experts),
@@ -474,14 +496,16 @@ def prefill_time_s(
     tp_a, dp_a = np.asarray(tp, dtype=float), np.asarray(dp, dtype=float)
     n = tp_a * dp_a
     s = np.maximum(np.asarray(tokens, dtype=float), 1.0)
-    flops = (
+    gemm = (
         2.0 * s * np.asarray(m.dense_params) / tp_a
         + 2.0 * s * m.experts_per_token * m.moe_layers * m.expert_params / n
         + 2.0 * m.head_params / tp_a
-        + s * s * np.asarray(m.layers) * m.attn_width / tp_a
     )
+    # causal attention core (QK^T and PV, half the S x S scores): in 16-bit (FlashAttention-
+    # style kernels run it at the bf16 peak even when the weights are fp8/fp4)
+    attention = s * s * np.asarray(m.layers) * m.prefill_attn_width / tp_a
     peak = h.peak_tflops(compute_code) * 1e12
-    t_flop = flops / (peak * eng.prefill_eff)
+    t_flop = (gemm / peak + attention / (np.asarray(h.peak_bf16_tflops) * 1e12)) / eng.prefill_eff
     wb = np.asarray(weight_bytes)
     read = (
         np.asarray(m.dense_params) * wb / tp_a

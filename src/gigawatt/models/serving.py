@@ -9,9 +9,11 @@ decode step ``t_d(C)`` and single-prompt prefill ``t_p(I)`` (seconds):
 
 - ``TPOT = t_d + n_p * t_p / O`` where ``n_p`` prompts are prefilled while one request decodes
   (``C - 1`` in a closed loop, ``lambda * O * TPOT`` under Poisson arrivals);
-- ``TTFT = t0 + t_p + t_d / 2 + W`` (``t0`` engine/HTTP overhead, half a step of waiting for the
-  running step, queueing ``W``: ``q (C - 1) t_p / 2`` in a closed loop, the M/D/1 wait
-  ``rho t_p / (2 (1 - rho))`` under Poisson arrivals);
+- ``TTFT = t0 + t_p + s t_d + W`` for a request that arrives alone (``t0`` engine/HTTP
+  overhead, ``s`` running steps it sees, queueing ``W``: the M/D/1 wait ``rho t_p / (2 (1 -
+  rho))`` under Poisson arrivals); in a closed loop a share ``beta`` of the requests instead
+  arrives in a synchronised wave of ``C`` prompts batched into steps of at most ``B`` tokens and
+  waits ``max(1, (C I / B + 1) / 2)`` such steps on average (:func:`prefill_wave`);
 - throughput ``C * O / (TTFT + (O - 1) TPOT)`` output tokens/s (Little's law).
 
 Offline (unbounded rate) fills the KV cache: ``C = max_concurrent_sequences`` and throughput
@@ -217,11 +219,62 @@ class SteadyState:
     rho: Any
 
 
+def wave_mean_steps(x: ArrayLike, r: ArrayLike) -> Any:
+    """Mean over a wave's prompts of the step in which each gets its first token.
+
+    ``x = P I / B`` steps for the wave, ``r = I / B`` steps per prompt: the ``k``-th prompt ends
+    in step ``ceil(k r)``; the mean is ``(x + r) / 2`` plus half a step of rounding when prompts
+    share steps (``r < 1``), and at least 1.
+    """
+    ra = np.asarray(r, dtype=float)
+    return np.maximum(
+        1.0, 0.5 * (np.asarray(x, dtype=float) + ra) + 0.5 * (1.0 - np.minimum(ra, 1.0))
+    )
+
+
+def prefill_wave(
+    r: Replica, prompts: ArrayLike, isl: ArrayLike, decode_s: ArrayLike = 0.0
+) -> tuple[Any, Any, Any]:
+    """Batched prefill of a wave of ``prompts`` requests of ``isl`` tokens arriving together.
+
+    The scheduler packs prompt tokens into forward steps of at most ``prefill_chunk_tokens``
+    (``B``) tokens, splitting prompts across steps (chunked prefill). The wave needs ``x = P I'
+    / B`` steps (``I'`` new tokens after prefix-cache hits); the ``k``-th prompt gets its first
+    token when step ``ceil(k I' / B)`` ends, so the mean over the wave is ``m =
+    max(1, (x + 1) / 2)`` steps for prompts shorter than ``B`` (:func:`wave_mean_steps`). One
+    step costs the larger of its fixed part (weight read beyond the matmul time, per-layer
+    overhead: ``t_p - t_pb``) and the decode step ``decode_s`` of the running sequences it
+    carries along (continuous batching mixes the running decodes into every step), plus the
+    marginal cost of the prompt tokens it carries (``t_pb * min(P, B / I')``, attention
+    included, as in a whole prompt).
+
+    Returns (mean time to the first token over the wave, time of the whole wave, steps ``x``),
+    s, s, steps.
+    """
+    p = np.maximum(np.asarray(prompts, dtype=float), 1.0)
+    new = np.maximum(np.asarray(isl, dtype=float) * (1.0 - r.options.prefix_hit_rate), 1.0)
+    budget = max(float(r.engine.prefill_chunk_tokens), 1.0)
+    tp = r.prefill(isl)
+    tpb = r.prefill(isl, batched=True)
+    fixed = np.maximum(tp - tpb, 0.0)
+    x = p * new / budget
+    per_step = np.minimum(p, budget / new)
+    base = np.maximum(fixed, np.asarray(decode_s, dtype=float))
+    step = base + tpb * per_step
+    mean_steps = wave_mean_steps(x, new / budget)
+    whole = base * np.maximum(np.ceil(x - 1e-9), 1.0) + tpb * p
+    return mean_steps * step, whole, x
+
+
 def closed_loop(r: Replica, concurrency: ArrayLike, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
     """Steady state with ``concurrency`` requests always in flight (benchmark tools' loop).
 
     At most ``min(max_sequences, max_batch)`` requests run; the others wait for a slot, which
-    adds ``waiting / completion rate`` to their TTFT.
+    adds ``waiting / completion rate`` to their TTFT. Benchmark tools start all ``C`` requests
+    at once; with equal lengths the requests of a wave finish together and their successors
+    arrive together again. A share ``burst_share`` of requests waits behind such a wave's
+    batched prefills (:func:`prefill_wave`); the others arrive staggered and see their own
+    prefill plus ``ttft_steps`` running steps.
     """
     c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
     i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
@@ -234,8 +287,12 @@ def closed_loop(r: Replica, concurrency: ArrayLike, isl: ArrayLike, osl: ArrayLi
     tpb = r.prefill(i, batched=True)
     others = 0.0 if r.options.disaggregated else run - 1.0
     tpot = td + others * tpb / o
-    wait = r.engine.queue_factor * (run - 1.0) * tpb / 2.0
-    ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * tpot + wait + r.kv_transfer(i)
+    beta = float(r.engine.burst_share)
+    burst, _, _ = prefill_wave(r, run, i, td)
+    steady = tp + r.engine.ttft_steps * td
+    first = beta * burst + (1.0 - beta) * steady
+    wait = first - tp
+    ttft = r.engine.ttft_overhead_s + first + r.kv_transfer(i)
     cycle = ttft + (o - 1.0) * tpot
     queued = (c - run) * cycle / run
     ttft = ttft + queued
@@ -265,7 +322,7 @@ def offline(r: Replica, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
     dis = r.options.disaggregated
     rate = np.minimum(c / (o * td), 1.0 / tpb) if dis else c / (c * tpb + o * td)
     tpot = td + (0.0 if dis else (c - 1.0) * tpb / o)
-    ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * tpot
+    ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * td
     zero = np.zeros_like(c)
     return SteadyState(c, ttft, tpot, td, tp, zero, c - 1.0, rate * o, rate * i, zero)
 
@@ -293,7 +350,7 @@ def poisson(
         td = r.decode_step(c, i + o / 2.0)
         tpot = td if r.options.disaggregated else td / np.maximum(1.0 - rho_p, 1e-9)
         wait = rho * tpb / (2.0 * np.maximum(1.0 - rho, 1e-9))
-        ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * tpot + wait + r.kv_transfer(i)
+        ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * td + wait + r.kv_transfer(i)
         c = np.minimum(0.5 * c + 0.5 * np.maximum(lam * (ttft + (o - 1.0) * tpot), 1.0), 1e7)
     over = (rho >= 1.0) | (c > cap.concurrency)
     inf_ = np.inf
@@ -345,18 +402,34 @@ def latency_samples(
 ) -> tuple[F64, F64]:
     """Per-request TTFT and TPOT (s) for requests of lengths ``isl``/``osl`` in ``state``.
 
-    ``state`` is a scalar steady state (from the mean lengths). Each request gets its own prefill
-    time, a uniform residual of the running step, a queue wait (closed loop: uniform position in
-    the wave of ``q (C-1)`` prefills; Poisson: 0 with probability ``1 - rho`` else exponential)
-    and a Poisson number of interleaved prefills during its decode.
+    ``state`` is a scalar steady state (from the mean lengths). Closed loop: a request is in a
+    synchronised wave with probability ``burst_share`` and then gets its first token after the
+    wave's prefill step holding it (uniform position in the wave, :func:`prefill_wave`),
+    otherwise its own prefill plus a uniform residual of the running step; requests beyond the
+    free slots add the slot wait of ``state``. Poisson: own prefill, residual step and a queue
+    wait (0 with probability ``1 - rho`` else exponential). TPOT: a Poisson number of
+    interleaved prefills during the decode.
     """
     n = isl.size
     td = float(state.decode_step_s)
     tp_i = np.asarray(r.prefill(isl), dtype=float)
     tp_mean = float(np.mean(np.asarray(r.prefill(isl, batched=True), dtype=float)))
+    residual = 2.0 * r.engine.ttft_steps * td * rng.random(n)
+    kv = np.asarray(r.kv_transfer(isl), dtype=float)
     if closed:
         c = float(state.concurrency)
-        wait = r.engine.queue_factor * (c - 1.0) * tp_mean * rng.random(n)
+        mean_i = float(np.mean(isl))
+        beta = float(r.engine.burst_share)
+        burst_mean, _, x = (float(np.asarray(v)) for v in prefill_wave(r, c, mean_i, td))
+        per_prompt = x / max(c, 1.0)
+        step = burst_mean / float(wave_mean_steps(x, per_prompt))
+        position = np.maximum(1.0, np.ceil(np.ceil(rng.random(n) * c) * per_prompt - 1e-9))
+        in_wave = rng.random(n) < beta
+        first = np.where(in_wave, step * position, tp_i + residual)
+        steady_mean = float(state.prefill_s) + r.engine.ttft_steps * td
+        model_mean = r.engine.ttft_overhead_s + beta * burst_mean + (1.0 - beta) * steady_mean
+        slot_wait = max(float(state.ttft_s) - model_mean - float(np.mean(kv)), 0.0)
+        ttft = r.engine.ttft_overhead_s + first + slot_wait + kv
     else:
         rho = float(state.rho)
         mean_wait = float(state.wait_s)
@@ -365,10 +438,7 @@ def latency_samples(
             return inf_arr, inf_arr
         busy = rng.random(n) < rho
         wait = np.where(busy, rng.exponential(max(mean_wait / max(rho, 1e-12), 1e-15), n), 0.0)
-    steps = 2.0 * r.engine.ttft_steps * float(state.tpot_s) * rng.random(n)
-    ttft = (
-        r.engine.ttft_overhead_s + tp_i + steps + wait + np.asarray(r.kv_transfer(isl), dtype=float)
-    )
+        ttft = r.engine.ttft_overhead_s + tp_i + residual + wait + kv
     o = np.maximum(osl, 1.0)
     mean_o = float(np.mean(o))
     expected = float(state.interleaved_prefills) * o / mean_o

@@ -8,9 +8,11 @@ Cases live in ``data/inference_cases.csv`` (bundled, each row with its source):
 - ``throughput`` rows: TensorRT-LLM max-throughput tables (output tokens/s).
 
 ``split`` is ``train`` (used by :func:`fit_engine_constants`) or ``test`` (held out: every GB200
-run, i.e. unseen hardware, and a fixed hash-chosen quarter of the rest). Tolerance of a case:
-:data:`TOLERANCE` by metric; the family targets are median |error| <= 15 % (throughput, TPOT)
-and <= 20 % (TTFT), checked by the tests.
+run, i.e. unseen hardware, and a fixed quarter of the rest chosen by a hash of the run's
+configuration, so repeated measurements share a split). Data-quality rules R1/R2
+(:func:`quality_exclusions`) exclude irreproducible or implausible metrics from fitting and
+grading; they are still printed. Tolerance of a graded case: :data:`TOLERANCE` by metric; the
+family targets are median |error| <= 15 % (throughput, TPOT) and <= 20 % (TTFT).
 """
 
 from __future__ import annotations
@@ -60,6 +62,26 @@ class InferenceCase:
     output_tokens_per_s: float | None
     split: str
     source: str
+    engine_version: str = ""
+    notes: str = ""
+
+    def config_key(self) -> tuple[object, ...]:
+        """Configuration of the run: two cases with the same key measured the same thing."""
+        quant = "; ".join(part.strip() for part in self.notes.split(";")[1:3])
+        return (
+            self.engine,
+            self.engine_version,
+            self.model,
+            self.accelerator,
+            self.precision,
+            quant,
+            self.isl,
+            self.osl,
+            self.concurrency,
+            self.tp,
+            self.ep,
+            self.dp,
+        )
 
 
 def _opt(value: str, scale: float = 1.0) -> float | None:
@@ -89,6 +111,8 @@ def load_cases() -> tuple[InferenceCase, ...]:
                 output_tokens_per_s=_opt(r["output_tokens_per_s"]),
                 split=r["split"],
                 source=r["source"],
+                engine_version=r["engine_version"],
+                notes=r["notes"],
             )
             for r in csv.DictReader(fh)
         )
@@ -145,6 +169,15 @@ class CaseArrays:
             )
             self.groups.append((engine, sel, r))
 
+    def kv_capacity(self) -> F64:
+        """Sequences of ``isl + osl`` tokens a replica holds (KV-cache memory arithmetic and the
+        engine's batch cap; no fitted constant), per case."""
+        out = np.full(len(self.cases), np.nan)
+        for _engine, sel, r in self.groups:
+            held = r.max_sequences(self.isl[sel] + self.osl[sel])
+            out[sel] = np.minimum(held, self.max_batch[sel])
+        return out
+
     def predict(self, constants: dict[str, inf.EngineConstants]) -> Predictions:
         """Predictions with ``constants`` (engine name -> constants)."""
         n = len(self.cases)
@@ -171,6 +204,91 @@ def _measured(cases: Sequence[InferenceCase]) -> Predictions:
     return Predictions(col("ttft_s"), col("tpot_s"), col("output_tokens_per_s"))
 
 
+# --------------------------------------------------------------------------------------------
+# data-quality rules (stated before any fit, applied by rule to every case, never per case)
+# --------------------------------------------------------------------------------------------
+
+#: R1: a configuration measured more than once (same engine and version, model, accelerator,
+#: precision and quantisation, lengths, concurrency, layout) whose measurements of a metric
+#: spread by more than this (max / min - 1) is not reproducible: that metric of every copy is
+#: excluded from fitting and grading.
+REPEAT_SPREAD = 0.25
+#: R2: a run whose TTFT exceeds this many of its own TPOT although the KV cache holds all its
+#: concurrent sequences (so no request waits for a slot) measured something other than prefill
+#: and scheduling (warm-up, kernel JIT compilation, request retraction): its TTFT is excluded.
+TTFT_OVER_TPOT_LIMIT = 200.0
+#: R3: the same measurement (TTFT and TPOT equal to 1 microsecond) recorded under different
+#: configurations (layout or concurrency): at most one label is right, so every copy of both
+#: metrics is excluded. (The silicon sample lists e.g. a 4-GPU SGLang "tp4 ep4" run also as
+#: "tp16, moe_tp 4 x moe_ep 4", and attention-DP runs as 8 x 16 and 64 x 2 requests.)
+SAME_MEASUREMENT_S = 1e-6
+
+
+def quality_exclusions(cases: Sequence[InferenceCase], capacity: F64) -> dict[tuple[int, str], str]:
+    """(case index, metric) -> rule that excludes it (R1, R3, R2 above: the first that applies);
+    ``capacity`` from :meth:`CaseArrays.kv_capacity`."""
+    out: dict[tuple[int, str], str] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for k, c in enumerate(cases):
+        if c.kind == "serving":
+            groups.setdefault(c.config_key(), []).append(k)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for metric in ("ttft_s", "tpot_s"):
+            values = [getattr(cases[k], metric) for k in members]
+            if None in values:
+                continue
+            if max(values) / min(values) - 1.0 > REPEAT_SPREAD:
+                spread = max(values) / min(values) - 1.0
+                for k in members:
+                    out[(k, metric)] = (
+                        f"R1: {len(members)} repeated measurements spread {spread:.0%}"
+                        f" > {REPEAT_SPREAD:.0%}"
+                    )
+    labels: dict[tuple[object, ...], list[int]] = {}
+    for k, c in enumerate(cases):
+        if c.kind == "serving" and c.ttft_s is not None and c.tpot_s is not None:
+            pair = (
+                c.engine,
+                c.model,
+                c.accelerator,
+                c.isl,
+                c.osl,
+                round(c.ttft_s / SAME_MEASUREMENT_S),
+                round(c.tpot_s / SAME_MEASUREMENT_S),
+            )
+            labels.setdefault(pair, []).append(k)
+    for members in labels.values():
+        configs = {cases[k].config_key()[2:] for k in members}  # engine version may differ
+        if len(configs) < 2:
+            continue
+        for k in members:
+            for metric in ("ttft_s", "tpot_s"):
+                out[(k, metric)] = (
+                    f"R3: the same measurement is recorded under {len(configs)} configurations"
+                )
+    for k, c in enumerate(cases):
+        if c.kind != "serving" or c.ttft_s is None or not c.tpot_s or c.concurrency is None:
+            continue
+        ratio = c.ttft_s / c.tpot_s
+        if ratio > TTFT_OVER_TPOT_LIMIT and c.concurrency <= capacity[k]:
+            out.setdefault(
+                (k, "ttft_s"),
+                f"R2: TTFT = {ratio:.0f} TPOT > {TTFT_OVER_TPOT_LIMIT:.0f} with all"
+                f" {c.concurrency:g} sequences in the KV cache ({capacity[k]:.0f})",
+            )
+    return out
+
+
+def _graded(meas: Predictions, exclusions: dict[tuple[int, str], str]) -> Predictions:
+    """``meas`` with excluded metrics set to NaN (so fits and medians skip them)."""
+    cols = {n: getattr(meas, n).copy() for n in ("ttft_s", "tpot_s", "output_tokens_per_s")}
+    for k, metric in exclusions:
+        cols[metric][k] = np.nan
+    return Predictions(**cols)
+
+
 def log_errors(pred: Predictions, meas: Predictions) -> F64:
     """log(predicted / measured) of every metric that applies, concatenated."""
     parts = []
@@ -191,13 +309,16 @@ _PER_ENGINE = (
     "prefill_eff",
     "layer_overhead_s",
     "ttft_overhead_s",
-    "queue_factor",
+    "burst_share",
     "ttft_steps",
 )
-_GLOBAL = ("decode_eff", "collective_latency_s")
-#: Fitted efficiencies live in [lower bound, 1]: a prefill GEMM of a few thousand tokens reaches
-#: at least 30 % of the dense peak on the fitted GPUs (prior, not data); the others in (0, 1].
-_BOUNDS = {"bw_eff": 0.0, "decode_eff": 0.0, "prefill_eff": 0.3}
+_GLOBAL = ("collective_latency_s",)
+#: Held at their stored values: the decode matmul efficiency (only the two training
+#: throughput rows constrain it; see docs) and the scheduler's token budget (engine default).
+_HELD = ("decode_eff", "prefill_chunk_tokens")
+#: Fitted efficiencies live in [lower bound, 1]: prefill reaches at least 10 % of the dense peak
+#: (prior; MoE prefill on B200 sits near it, see docs/models/inference.md); the others in (0, 1].
+_BOUNDS = {"bw_eff": 0.0, "decode_eff": 0.0, "prefill_eff": 0.1, "burst_share": 0.0}
 
 
 def _to_free(name: str, value: float) -> float:
@@ -230,7 +351,8 @@ def _unpack(x: F64, engines: Sequence[str]) -> dict[str, inf.EngineConstants]:
         per = {
             f: _from_free(f, float(x[k * len(_PER_ENGINE) + i])) for i, f in enumerate(_PER_ENGINE)
         }
-        out[e] = inf.EngineConstants(**per, **glob)
+        fixed = {f: getattr(inf.ENGINES[e], f) for f in _HELD}
+        out[e] = inf.EngineConstants(**per, **glob, **fixed)
     return out
 
 
@@ -272,14 +394,16 @@ def nelder_mead(
 
 
 def fit_engine_constants(catalog: Catalog, restarts: int = 3) -> dict[str, inf.EngineConstants]:
-    """Fit the engine constants on the ``train`` split by least squares on log errors.
+    """Fit the engine constants on the ``train`` split: mean absolute log error (Nelder-Mead from
+    the stored constants), metrics excluded by the data-quality rules skipped.
 
-    Per engine: memory-bandwidth and prefill efficiencies, per-layer step overhead, TTFT overhead;
-    shared: decode compute efficiency, closed-loop queue factor, collective latency.
+    Per engine: memory-bandwidth and prefill efficiencies, per-layer step overhead, TTFT overhead,
+    burst share, TTFT steps; shared: collective latency; held: decode matmul efficiency and the
+    scheduler token budget (see docs/models/inference.md).
     """
     train = [c for c in load_cases() if c.split == "train"]
     arrays = CaseArrays(train, catalog)
-    meas = _measured(train)
+    meas = _graded(_measured(train), quality_exclusions(train, arrays.kv_capacity()))
     engines = sorted(set(inf.ENGINES))
 
     def loss(x: F64) -> float:
@@ -297,40 +421,78 @@ def fit_engine_constants(catalog: Catalog, restarts: int = 3) -> dict[str, inf.E
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CaseError:
+    """One metric of one case: predicted and measured value, and the data-quality rule that
+    excludes it from fitting and grading ("" when graded)."""
+
+    case: InferenceCase
+    metric: str
+    predicted: float
+    measured: float
+    excluded: str
+
+
 def case_errors(
     catalog: Catalog,
     constants: dict[str, inf.EngineConstants] | None = None,
-) -> list[tuple[InferenceCase, str, float, float]]:
-    """(case, metric, predicted, measured) for every metric of every bundled case."""
+) -> list[CaseError]:
+    """Every metric of every bundled case, with its exclusion rule if any."""
     cases = load_cases()
-    pred = CaseArrays(cases, catalog).predict(constants or inf.ENGINES)
+    arrays = CaseArrays(cases, catalog)
+    pred = arrays.predict(constants or inf.ENGINES)
+    exclusions = quality_exclusions(cases, arrays.kv_capacity())
     out = []
     for i, c in enumerate(cases):
         for name in ("ttft_s", "tpot_s", "output_tokens_per_s"):
             measured = getattr(c, name)
             if measured is not None:
-                out.append((c, name, float(getattr(pred, name)[i]), float(measured)))
+                why = exclusions.get((i, name), "")
+                out.append(CaseError(c, name, float(getattr(pred, name)[i]), measured, why))
     return out
 
 
 def inference_cases(catalog: Catalog) -> Iterator[Case]:
-    """Validation family ``inference``: every case's predicted vs measured metric."""
+    """Validation family ``inference``: every case's predicted vs measured metric.
+
+    Cases excluded by a data-quality rule are printed with their error but not graded
+    (no tolerance; the detail names the rule).
+    """
     units = {"ttft_s": "s", "tpot_s": "s", "output_tokens_per_s": "tokens/s"}
-    for c, metric, pred, meas in case_errors(catalog):
+    for e in case_errors(catalog):
+        c = e.case
         conc = "offline" if c.concurrency is None else f"c{c.concurrency:g}"
         subject = (
             f"{c.model} {c.accelerator} {c.engine} {c.precision} tp{c.tp} ep{c.ep} dp{c.dp}"
             f" {c.isl:g}/{c.osl:g} {conc}"
         )
+        case_id = f"{c.case_id}:{e.metric}"
+        unit = units[e.metric]
+        if e.excluded:
+            detail = f"split={c.split}; not graded, excluded by {e.excluded}"
+            yield Case(
+                FAMILY,
+                case_id,
+                subject,
+                e.metric,
+                unit,
+                e.predicted,
+                e.measured,
+                None,
+                True,
+                c.source,
+                detail,
+            )
+            continue
         yield compared(
             FAMILY,
-            f"{c.case_id}:{metric}",
+            case_id,
             subject,
-            metric,
-            units[metric],
-            pred,
-            meas,
-            TOLERANCE[metric],
+            e.metric,
+            unit,
+            e.predicted,
+            e.measured,
+            TOLERANCE[e.metric],
             c.source,
             f"split={c.split}",
         )
@@ -339,16 +501,21 @@ def inference_cases(catalog: Catalog) -> Iterator[Case]:
 def median_errors(
     catalog: Catalog,
     constants: dict[str, inf.EngineConstants] | None = None,
+    *,
+    graded_only: bool = True,
 ) -> dict[tuple[str, str], float]:
-    """Median |relative error| by (split, metric), plus ('all', metric)."""
+    """Median |relative error| by (split, metric), plus ('all', metric); by default over the
+    graded cases (excluded ones skipped), with ``graded_only=False`` over every case."""
     rows = case_errors(catalog, constants)
     out: dict[tuple[str, str], float] = {}
     for split in ("train", "test", "all"):
         for metric in ("ttft_s", "tpot_s", "output_tokens_per_s"):
             errs = [
-                abs(p - m) / m
-                for c, name, p, m in rows
-                if name == metric and (split == "all" or c.split == split)
+                abs(e.predicted - e.measured) / e.measured
+                for e in rows
+                if e.metric == metric
+                and (split == "all" or e.case.split == split)
+                and not (graded_only and e.excluded)
             ]
             if errs:
                 out[(split, metric)] = float(np.median(errs))
