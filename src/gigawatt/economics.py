@@ -514,3 +514,35 @@ def job_footprint(
         out |= offer_cost(catalog, chosen["id"], accelerator_hours)
     out["assumptions"] = notes
     return out
+
+
+def serving_footprint(
+    catalog: Catalog,
+    accelerator: str,
+    count: int,
+    output_tokens_per_s: float,
+    *,
+    hours: float = 1.0,
+    region: str | None = None,
+    offer: str | None = None,
+    venue: str | None = None,
+) -> Row:
+    """Energy, carbon, water and cost of serving for ``hours`` (h) on ``count`` accelerators,
+    plus ``usd_per_million_tokens`` and ``kwh_per_thousand_tokens`` per output token.
+
+    The accelerators are taken to draw TDP while serving (an upper bound: decode is memory-bound
+    and rarely reaches TDP), which is stated in ``assumptions``.
+    """
+    out = job_footprint(
+        catalog, accelerator, count * hours, region=region, offer=offer, venue=venue
+    )
+    out["assumptions"] = [
+        *out["assumptions"],
+        "power: accelerators draw TDP while serving (upper bound)",
+    ]
+    tokens = output_tokens_per_s * hours * 3600.0
+    out["serving_hours"] = hours
+    out["kwh_per_thousand_tokens"] = out["energy_kwh"] / (tokens / 1e3) if tokens else None
+    cost = out["cost_usd"]
+    out["usd_per_million_tokens"] = cost / (tokens / 1e6) if tokens and cost is not None else None
+    return out

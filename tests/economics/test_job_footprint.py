@@ -121,3 +121,48 @@ def test_train_cli_bad_offer_exits_2(run_cli: Run) -> None:
         "edge",
     )
     assert code == 2 and "no offer for h100-sxm" in err
+
+
+def test_serving_footprint_per_token_figures(cat: Any) -> None:
+    from gigawatt.economics import serving_footprint
+
+    out = serving_footprint(cat, "h100-sxm", 8, 1000.0, hours=2.0, venue="lambda")
+    tokens = 1000.0 * 2.0 * 3600.0
+    assert out["energy_it_kwh"] == pytest.approx(
+        8 * 2.0 * cat.get("accelerators", "h100-sxm")["tdp_w"] / 1000
+    )
+    assert out["kwh_per_thousand_tokens"] == pytest.approx(out["energy_kwh"] / tokens * 1e3)
+    assert out["usd_per_million_tokens"] == pytest.approx(out["cost_usd"] / tokens * 1e6)
+    assert any("TDP" in a for a in out["assumptions"])
+
+
+def test_infer_cli_adds_cost_per_million_tokens(run_cli: Run) -> None:
+    code, out, err = run_cli(
+        "infer",
+        "--model",
+        "llama-3.1-8b",
+        "--accelerator",
+        "h100-sxm",
+        "--count",
+        "1",
+        "--offline",
+        "--offer",
+        "lambda-h100-sxm-on-demand-us-south-1",
+        "--json",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    for key in (
+        "energy_it_kwh",
+        "energy_kwh",
+        "co2_location_kg",
+        "co2_market_kg",
+        "co2_embodied_kg",
+        "water_l",
+        "cost_usd",
+        "usd_per_million_tokens",
+        "kwh_per_thousand_tokens",
+    ):
+        assert result[key] is not None and result[key] > 0, key
+    per_million = result["cost_usd"] / (result["throughput_output_tokens_per_s"] * 3600 / 1e6)
+    assert result["usd_per_million_tokens"] == pytest.approx(per_million)

@@ -86,9 +86,26 @@ def infer(
         bool, typer.Option("--disaggregate", help="Separate prefill and decode replicas.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the latency sampling.")] = 0,
+    offer: Annotated[
+        str | None, typer.Option("--offer", help="Offer id: adds cost and $ per 1M tokens.")
+    ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option("--venue", help="Venue id: cost from its cheapest on-demand offer."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region id for energy and carbon (default: the offer's)."),
+    ] = None,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0.0, help="Serving window for energy and cost, h.")
+    ] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO."""
+    """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
+    --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
+    from gigawatt.cli import _catalog
+    from gigawatt.economics import serving_footprint
     from gigawatt.infer import InferenceRequest, plan_inference
     from gigawatt.models.serving import ServingOptions
 
@@ -117,8 +134,19 @@ def infer(
         ),
         seed=seed,
     )
-    result = plan_inference(req)
-    data = result.to_dict()
+    catalog = _catalog()
+    data = plan_inference(req, catalog).to_dict()
+    if data["fits"] and data["throughput_output_tokens_per_s"]:
+        data |= serving_footprint(
+            catalog,
+            accelerator,
+            count,
+            data["throughput_output_tokens_per_s"],
+            hours=hours,
+            region=region,
+            offer=offer,
+            venue=venue,
+        )
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -142,6 +170,17 @@ def _render(d: dict[str, Any]) -> None:
         {"quantity": "request rate (req/s)", "value": d["request_rate_per_s"]},
         {"quantity": "requests in flight", "value": d["concurrency"]},
     ]
+    per_window = ("energy_kwh", "co2_location_kg", "cost_usd")
+    for key in (
+        "region",
+        "offer",
+        "kwh_per_thousand_tokens",
+        "usd_per_million_tokens",
+        *per_window,
+    ):
+        if d.get(key) is not None:
+            label = f"{key} ({d['serving_hours']:g} h)" if key in per_window else key
+            summary.append({"quantity": label, "value": d[key]})
     if d["max_qps_at_slo"] is not None:
         summary += [
             {"quantity": "max QPS at SLO (p95)", "value": d["max_qps_at_slo"]},
@@ -161,6 +200,8 @@ def _render(d: dict[str, Any]) -> None:
     )
     if d["message"] != "ok":
         typer.echo(d["message"])
+    for note in d.get("assumptions", []):
+        typer.echo(f"assumption: {note}")
 
 
 def _layout(layout: dict[str, Any]) -> str:
