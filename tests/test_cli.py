@@ -32,7 +32,7 @@ def test_catalog_table_json_has_id_and_source(run_cli: Run, table: str) -> None:
 def test_catalog_table_readable(run_cli: Run) -> None:
     code, out, _ = run_cli("catalog", "accelerators")
     assert code == 0
-    assert "h100-sxm" in out and "bf16_dense_tflops" in out
+    assert "h100-sxm" in out and "bf16_dense" in out and "_tflops" in out
 
 
 def test_catalog_models_shows_derived_params(run_cli: Run) -> None:
@@ -123,3 +123,11 @@ def test_every_catalog_table_has_a_listing_command() -> None:
     from gigawatt.cli import CATALOG_TABLES
 
     assert set(CATALOG_TABLES) == set(TABLES)
+
+
+def test_table_headers_break_at_underscores() -> None:
+    from gigawatt.report.tables import header
+
+    assert header("bf16_dense_tflops") == "bf16_dense\n_tflops"
+    assert header("id") == "id"
+    assert header("memory_bandwidth_gb_per_s").replace("\n", "") == "memory_bandwidth_gb_per_s"

@@ -18,6 +18,7 @@ from gigawatt import __version__
 from gigawatt.commands.facility import facility as facility_command
 from gigawatt.commands.import_skypilot import import_skypilot as import_skypilot_command
 from gigawatt.commands.infer import infer as infer_command
+from gigawatt.commands.plan import plan as plan_command
 from gigawatt.commands.simulate import simulate as simulate_command
 from gigawatt.commands.tco import tco as tco_command
 from gigawatt.commands.train import train as train_command
@@ -204,6 +205,7 @@ app.command("infer")(infer_command)
 app.command("tco")(tco_command)
 app.command("facility")(facility_command)
 app.command("simulate")(simulate_command)
+app.command("plan")(plan_command)
 catalog_app.command("import-skypilot")(import_skypilot_command)
 
 

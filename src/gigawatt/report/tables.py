@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,14 +112,36 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def header(name: str, width: int = 12) -> str:
+    """``name`` broken at underscores into lines of at most ``width`` characters where possible
+    (``bf16_dense_tflops`` -> ``bf16_dense\n_tflops``), so wide tables fit narrow terminals."""
+    lines: list[str] = []
+    for i, part in enumerate(name.split("_")):
+        piece = part if i == 0 else "_" + part
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
 def rows_table(title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Table:
-    """A rich table of ``rows`` showing ``columns``; numeric columns right-aligned."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold")
+    """A rich table of ``rows`` showing ``columns``: numbers right-aligned and kept whole, text
+    folded when the width is short; headers break at underscores."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     for col in columns:
         numeric = any(
             isinstance(r.get(col), int | float) and not isinstance(r.get(col), bool) for r in rows
         )
-        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+        head = header(col)
+        widest = max((len(fmt(r.get(col))) for r in rows), default=0)
+        longest = max(len(line) for line in head.split("\n"))
+        table.add_column(
+            head,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            min_width=widest if numeric else min(longest, 8),
+        )
     for row in rows:
         table.add_row(*(fmt(row.get(c)) for c in columns))
     return table
@@ -186,7 +210,11 @@ def _pct(value: float | None, *, signed: bool = False) -> str:
 
 
 def print_tables(tables: Sequence[Table], console: Console | None = None) -> None:
-    console = console or Console()
+    """Print ``tables``; output that is not a terminal (a pipe, a file) is laid out 160 wide
+    unless COLUMNS says otherwise, so saved reports don't fold."""
+    if console is None:
+        piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+        console = Console(width=160) if piped else Console()
     for table in tables:
         console.print(table)
 

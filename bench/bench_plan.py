@@ -1,0 +1,172 @@
+"""Benchmark: ``gigawatt plan`` on 1,000 workloads x 500 offers, model evaluation included.
+
+The 500 offers are the bundled catalog's offers plus synthetic copies (``bench-<n>-<id>``) whose
+prices are scaled by a seeded random factor in [0.7, 1.3]: benchmark data only, never written to
+the catalog. The 1,000 workloads are drawn (seeded) from templates over four catalog models and
+five kinds (chat, RAG, agents, batch, LoRA fine-tuning) with random volumes; SLOs, lengths and
+user regions take a few values each, as in a real portfolio. Limits: an accelerator cap on one
+provider and an overall power cap, run twice: 50 MW (not binding) and 6 MW (binding: the
+unconstrained plan draws about 7 MW), the hard case for the MILP.
+
+Timed: screening, performance evaluation of every (workload, option) (cached per distinct
+model/accelerator/shape/SLO), option table, dominance pruning, greedy baseline, MILP solve and
+the independent check; the explanation re-solves are off (``explain=False``: they multiply the
+solve count). Run: ``.venv/bin/python bench/bench_plan.py [--workloads 1000] [--offers 500]``.
+Goal: under 10 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.optimize.performance import clear_memo as performance_memo_clear
+from gigawatt.plan import plan_scenario
+from gigawatt.spec import Scenario, parse_scenario
+
+MODELS = ("llama-3.1-8b", "qwen2.5-7b", "llama-3.1-70b", "mixtral-8x7b")
+USER_REGIONS = ("us", "aws:us-east-1", None)
+
+
+def bench_catalog(offers: int, seed: int = 0) -> Catalog:
+    """The bundled catalog with synthetic price variants up to ``offers`` offers."""
+    cat = copy.deepcopy(load_catalog())
+    rng = np.random.default_rng(seed)
+    base = list(cat.tables["offers"].values())
+    table = cat.tables["offers"]
+    n = 0
+    while len(table) < offers:
+        row = dict(base[n % len(base)])
+        row["id"] = f"bench-{n}-{row['id']}"
+        row["price_usd_per_accel_h"] = float(row["price_usd_per_accel_h"]) * float(
+            rng.uniform(0.7, 1.3)
+        )
+        table[row["id"]] = row
+        n += 1
+    return cat
+
+
+def _workload(i: int, rng: np.random.Generator) -> dict[str, Any]:
+    model = MODELS[int(rng.integers(0, len(MODELS)))]
+    kind = ("chat", "rag", "agent", "batch", "tune")[int(rng.integers(0, 5))]
+    users = USER_REGIONS[int(rng.integers(0, len(USER_REGIONS)))]
+    name = f"w{i:04d}-{kind}"
+    if kind == "tune":
+        return {
+            "name": name,
+            "kind": "finetune",
+            "model": model,
+            "method": "lora",
+            "tokens": int(rng.choice([100_000_000, 400_000_000])),
+            "slo": {"deadline_days": float(rng.choice([3.0, 7.0]))},
+        }
+    if kind == "batch":
+        return {
+            "name": name,
+            "kind": "batch_inference",
+            "model": model,
+            "requests_per_day": float(rng.uniform(1e3, 1e5)),
+            "input_tokens_per_request": 1000,
+            "output_tokens_per_request": 200,
+            "slo": {"turnaround_h": float(rng.choice([8.0, 24.0]))},
+        }
+    if kind == "agent":
+        return {
+            "name": name,
+            "kind": "agent",
+            "model": model,
+            "tasks_per_day": float(rng.uniform(100, 10_000)),
+            "steps_per_task": 6,
+            "input_tokens_per_step": 3000,
+            "output_tokens_per_step": 200,
+            "users_region": users,
+            "slo": {"p95_ttft_s": 3.0},
+        }
+    extra = {"retrieved_context_tokens": 2000} if kind == "rag" else {}
+    return {
+        "name": name,
+        "kind": "rag" if kind == "rag" else "online_inference",
+        "model": model,
+        "qps": float(rng.uniform(0.1, 20.0)),
+        "peak_to_mean_ratio": 2.0,
+        "input_tokens_per_request": 1000,
+        "output_tokens_per_request": 250,
+        "users_region": users,
+        "slo": {"p95_ttft_s": float(rng.choice([1.0, 2.0])), "p95_tpot_s": 0.05},
+        **extra,
+    }
+
+
+def bench_scenario(workloads: int, power_cap_mw: float, seed: int = 0) -> Scenario:
+    """A synthetic portfolio of ``workloads`` workloads over every catalog offer, under an
+    overall power cap and a cap of 256 accelerators at one provider."""
+    rng = np.random.default_rng(seed)
+    return parse_scenario(
+        {
+            "name": "bench",
+            "horizon_days": 90,
+            "workloads": [_workload(i, rng) for i in range(workloads)],
+            "limits": {
+                "power_caps": [{"power_cap_mw": power_cap_mw}],
+                "accelerator_caps": [{"venue": "lambda", "max_count": 256}],
+            },
+        }
+    )
+
+
+CASES = (("limits not binding", 50.0), ("binding power cap", 6.0))
+"""(label, overall power cap [MW]): the unconstrained plan draws about 7 MW."""
+
+
+def run(label: str, cat: Catalog, spec: Scenario) -> None:
+    """Plan once and print the timings."""
+    start = time.perf_counter()
+    result = plan_scenario(spec, cat, explain=False)
+    total = time.perf_counter() - start
+    d = result.to_dict()
+    solver = d["solver"] or {}
+    print(f"--- {label}")
+    print(
+        f"options evaluated: {d['options']['evaluated']:,}  feasible: "
+        f"{d['options']['feasible']:,}  in the MILP: {d['options']['in_model']:,}"
+    )
+    print(
+        f"caps enforced lazily: {d['options']['caps_enforced_lazily']}  "
+        f"MIP gap reached: {solver.get('mip_gap')}"
+    )
+    for key, value in d["timings_s"].items():
+        print(f"  {key:>14}: {value:6.2f} s")
+    print(
+        f"status: {d['status']}  check ok: {d['check'].get('ok')}  total: {total:.2f} s "
+        "(goal < 10 s)"
+    )
+    if d["total_cost_usd"] is not None:
+        greedy = d["baseline_greedy_cost_usd"]
+        shown = "n/a (breaks a shared limit)" if greedy is None else f"{greedy:,.0f} USD"
+        print(f"cost: {d['total_cost_usd']:,.0f} USD  greedy: {shown}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", type=int, default=1000)
+    parser.add_argument("--offers", type=int, default=500)
+    parser.add_argument(
+        "--power-cap-mw", type=float, default=None, help="one case with this cap (default: both)"
+    )
+    args = parser.parse_args()
+    cat = bench_catalog(args.offers)
+    cases = CASES if args.power_cap_mw is None else (("custom", args.power_cap_mw),)
+    print(f"cores: {os.cpu_count()}  workloads: {args.workloads}  offers: {len(cat.ids('offers'))}")
+    for label, cap in cases:
+        performance_memo_clear()  # each case pays its own model evaluation
+        run(f"{label} ({cap:g} MW)", cat, bench_scenario(args.workloads, cap))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Placement optimiser: option table, MILP builder, solver seam, checker, explanations."""

@@ -1,0 +1,205 @@
+"""Self-contained HTML report of a plan: tables plus inline SVG charts (matplotlib, the
+``[report]`` extra) of the cost breakdown, the cost-vs-carbon Pareto front and break-even
+curves of commitments against on-demand. No scripts, fonts or images are fetched: the file opens
+offline. Without matplotlib the report carries the tables and says how to get the charts.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from gigawatt.report.markdown import (
+    ASSIGNMENT_COLUMNS,
+    cell,
+    infeasibility_rows,
+    runner_up_rows,
+    sensitivity_rows,
+    totals_rows,
+)
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;
+max-width:1200px}
+table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.9rem}
+th,td{border-bottom:1px solid #ddd;padding:0.25rem 0.6rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{flex:1 1 360px}
+.bad{color:#a00}.ok{color:#070}
+"""
+
+
+def html_table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    """An HTML table (escaped cells, numbers right-aligned)."""
+    if not rows:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = []
+    for r in rows:
+        tds = []
+        for c in columns:
+            v = r.get(c)
+            num = isinstance(v, int | float) and not isinstance(v, bool)
+            cls = ' class="num"' if num else ""
+            tds.append(f"<td{cls}>{html.escape(cell(v).replace(chr(92) + '|', '|'))}</td>")
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buf.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def _charts(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """(title, inline SVG) of each chart; empty when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    plt.rcParams["svg.fonttype"] = "none"
+    charts: list[tuple[str, str]] = []
+    rows = plan.get("assignments") or []
+    if rows:
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        by: dict[str, dict[str, float]] = {}
+        for a in rows:
+            by.setdefault(a["workload"], {})
+            key = str(a["pricing_model"])
+            by[a["workload"]][key] = by[a["workload"]].get(key, 0.0) + float(a["cost_usd"])
+        kinds = sorted({k for v in by.values() for k in v})
+        names = list(by)
+        bottom = [0.0] * len(names)
+        for kind in kinds:
+            vals = [by[n].get(kind, 0.0) for n in names]
+            ax.barh(names, vals, left=bottom, label=kind)
+            bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+        ax.set_xlabel("cost over the horizon [USD]")
+        ax.legend(fontsize=7)
+        ax.set_title("Cost by workload and pricing model")
+        charts.append(("Cost breakdown", _svg(fig)))
+        plt.close(fig)
+    front = plan.get("pareto_front") or []
+    if len(front) >= 2:
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        xs = [p["co2_location_kg"] / 1000.0 for p in front]
+        ys = [p["cost_usd"] for p in front]
+        ax.plot(xs, ys, marker="o")
+        ax.set_xlabel("emissions, location-based [tCO2e]")
+        ax.set_ylabel("cost [USD]")
+        ax.set_title("Cost vs carbon (epsilon-constraint)")
+        charts.append(("Pareto front", _svg(fig)))
+        plt.close(fig)
+    curves = plan.get("break_even") or []
+    if curves:
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        u = [i / 50.0 for i in range(51)]
+        for c in curves[:6]:
+            rent = [c["on_demand_usd_per_accel_h"] * c["horizon_h"] * x for x in u]
+            line = ax.plot([x * 100 for x in u], rent, linestyle="--")[0]
+            ax.axhline(
+                c["pool_usd_per_accelerator"],
+                color=line.get_color(),
+                label=f"{c['pool']} vs {c['on_demand_offer']}",
+            )
+        ax.set_xlabel("utilisation of the horizon [%]")
+        ax.set_ylabel("cost per accelerator [USD]")
+        ax.set_title("Break-even: commitment (solid) vs on-demand (dashed)")
+        ax.legend(fontsize=6)
+        charts.append(("Break-even curves", _svg(fig)))
+        plt.close(fig)
+    return charts
+
+
+def plan_html(plan: dict[str, Any]) -> str:
+    """The whole report as one HTML document."""
+    title = html.escape(f"gigawatt plan: {plan['scenario']}")
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{title}</h1>",
+        f"<p>Objective <b>{html.escape(str(plan['objective']))}</b>, horizon "
+        f"{plan['horizon_days']:g} days, status <b>{html.escape(str(plan['status']))}</b>.</p>",
+    ]
+    if plan["status"] != "plan":
+        info = plan.get("infeasibility") or {}
+        parts.append("<h2>Why no plan exists</h2>")
+        parts.append(
+            html_table(
+                ("constraint", "limit", "needed", "unit", "reason"), infeasibility_rows(plan)
+            )
+        )
+        parts.append("<h2>What would make it feasible</h2><ul>")
+        parts += [f"<li>{html.escape(f)}</li>" for f in info.get("fixes", [])]
+        parts.append("</ul></body></html>")
+        return "".join(parts)
+    check = plan.get("check") or {}
+    status = "ok" if check.get("ok") else "bad"
+    parts.append(
+        f"<p class='{status}'>Independent checker: "
+        f"{'every constraint holds' if check.get('ok') else '; '.join(check.get('violations', []))}"
+        "</p>"
+    )
+    charts = _charts(plan)
+    if charts:
+        parts.append("<div class='charts'>")
+        parts += [f"<div class='chart'><h3>{html.escape(t)}</h3>{svg}</div>" for t, svg in charts]
+        parts.append("</div>")
+    else:
+        parts.append("<p><em>Charts need matplotlib: pip install 'gigawatt[report]'.</em></p>")
+    sections = [
+        ("Assignments", ASSIGNMENT_COLUMNS, plan.get("assignments") or []),
+        ("Totals", ("quantity", "value"), totals_rows(plan)),
+        (
+            "Commitment pools",
+            ("pool", "accelerators", "cost_usd", "max_count", "basis"),
+            plan.get("pools") or [],
+        ),
+        (
+            "Binding constraints",
+            ("constraint", "limit", "used", "unit", "saving_if_relaxed_usd"),
+            plan.get("binding_constraints") or [],
+        ),
+        (
+            "Runner-up per workload",
+            ("workload", "runner_up", "why_lost", "cheapest_rejected", "rejected_because"),
+            runner_up_rows(plan),
+        ),
+        (
+            "Price sensitivity",
+            ("prices", "move", "total_cost_usd", "changed_workloads"),
+            sensitivity_rows(plan),
+        ),
+        (
+            "Cost vs carbon (Pareto front)",
+            ("cost_usd", "co2_location_kg", "carbon_ceiling_kg"),
+            plan.get("pareto_front") or [],
+        ),
+        (
+            "Break-even of commitments",
+            (
+                "pool",
+                "pool_usd_per_accelerator",
+                "on_demand_offer",
+                "on_demand_usd_per_accel_h",
+                "break_even_utilization",
+            ),
+            plan.get("break_even") or [],
+        ),
+    ]
+    for name, cols, rows in sections:
+        parts.append(f"<h2>{html.escape(name)}</h2>{html_table(cols, rows)}")
+    notes = plan.get("notes") or []
+    if notes:
+        parts.append("<h2>Notes</h2><ul>")
+        parts += [f"<li>{html.escape(n)}</li>" for n in notes]
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "".join(parts)
