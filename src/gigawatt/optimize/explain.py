@@ -166,12 +166,17 @@ def explain_infeasibility(table: OptionTable, weights: Weights | None = None) ->
     return {"feasible": False, "conflicts": conflicts, "fixes": fixes}
 
 
+BINDING_FRACTION = 1e-3
+"""A limit used to within 0.1 % of its value counts as binding."""
+
+
 def binding_constraints(
     table: OptionTable, m: Model, sol: Solution, weights: Weights, *, what_if: bool = True
 ) -> list[dict[str, Any]]:
-    """Limits without room for one more unit of any option they cover (or within 1e-6 of the
-    limit); with ``what_if``, the cost of the plan re-solved without each (one re-solve per
-    binding limit)."""
+    """Limits at their bound: without room for one more unit of every option they cover, or used
+    to within ``BINDING_FRACTION`` of the limit (a tiny option may still fit while the limit
+    shapes the plan); with ``what_if``, the cost of the plan re-solved without each (one re-solve
+    per binding limit)."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     step: dict[int, float] = {}
@@ -190,7 +195,7 @@ def binding_constraints(
             continue
         hi = m.row_ub[r]
         slack = hi - float(sol.row_activity[r])
-        room = 1e-6 * max(1.0, abs(hi))
+        room = max(1e-6 * max(1.0, abs(hi)), BINDING_FRACTION * abs(hi))
         if name.family != "budget":
             room = max(room, step.get(r, 0.0) - 1e-9)
         if slack > room or name.key in seen:
