@@ -9,7 +9,8 @@ from pathlib import Path
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.errors import InputError
-from gigawatt.models.architecture import ModelArchitecture, load_hf_config
+from gigawatt.models.architecture import ModelArchitecture
+from gigawatt.models.hf_config import load_hf_config
 
 
 def looks_like_path(reference: str) -> bool:

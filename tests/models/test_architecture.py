@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from gigawatt.errors import InputError
-from gigawatt.models.architecture import (
+from gigawatt.models.architecture import ModelArchitecture, kv_cache_bytes_per_token
+from gigawatt.models.hf_config import (
     SUPPORTED_MODEL_TYPES,
-    ModelArchitecture,
     architecture_from_hf_config,
-    kv_cache_bytes_per_token,
     load_hf_config,
 )
 

@@ -9,7 +9,7 @@ import pytest
 
 from gigawatt.catalog import load_catalog
 from gigawatt.errors import InputError
-from gigawatt.models.architecture import architecture_from_hf_config
+from gigawatt.models.hf_config import architecture_from_hf_config
 from gigawatt.models.layout import (
     LayoutFixed,
     candidate_layouts,

@@ -14,7 +14,7 @@ from typing import Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
-from gigawatt.models.architecture import load_hf_config
+from gigawatt.models.hf_config import load_hf_config
 from gigawatt.models.params import parameter_counts
 from gigawatt.validation.report import Case, checked, compared
 

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.models.architecture import architecture_from_hf_config
+from gigawatt.models.hf_config import architecture_from_hf_config
 from gigawatt.models.layout import LayoutFixed
 from gigawatt.models.reliability import LLAMA3_DAYS, LLAMA3_GPUS, goodput
 from gigawatt.models.training import (
