@@ -74,6 +74,18 @@ def test_bad_overlay_exits_2_with_one_line(run_cli: Run, tmp_path: Path) -> None
     assert "unknown column 'price'" in err
 
 
+def test_validate_family_filter(run_cli: Run) -> None:
+    code, out, _ = run_cli("validate", "--family", "catalog", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"]
+    assert {c["family"] for c in report["cases"]} == {
+        "catalog.parameter_counts",
+        "catalog.spec_sanity",
+    }
+    code, _, err = run_cli("validate", "--family", "trainnig")
+    assert code == 2 and "known:" in err
+
+
 def test_unknown_command_and_flag_exit_2(run_cli: Run) -> None:
     assert run_cli("catalog", "gpus")[0] == 2
     assert run_cli("validate", "--jsn")[0] == 2
@@ -82,8 +94,10 @@ def test_unknown_command_and_flag_exit_2(run_cli: Run) -> None:
 def test_validate_json_shape(run_cli: Run) -> None:
     code, out, _ = run_cli("validate", "--json")
     report = json.loads(out)
-    assert set(report) == {"ok", "summary", "cases"}
+    assert set(report) == {"ok", "summary", "summary_by_metric", "cases"}
     assert code == (0 if report["ok"] else 1)
+    by_metric = {(s["family"], s["metric"]) for s in report["summary_by_metric"]}
+    assert ("training", "gpu_hours") in by_metric and ("inference", "ttft_s") in by_metric
     families = {s["family"] for s in report["summary"]}
     assert {"catalog.parameter_counts", "catalog.spec_sanity"} <= families
     case = report["cases"][0]

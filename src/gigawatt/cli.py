@@ -155,17 +155,33 @@ def catalog_schema(
 
 
 @app.command("validate")
-def validate(as_json: JsonFlag = False) -> None:
-    """Run every validation case: predicted vs published, with the error of each."""
+def validate(
+    as_json: JsonFlag = False,
+    family: Annotated[
+        str | None,
+        typer.Option("--family", help="Only families starting with this, e.g. training."),
+    ] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="List only failing cases.")] = False,
+) -> None:
+    """Run every validation case: predicted vs published, with the error of each.
+
+    Exit code 1 when any selected case misses its tolerance."""
     from gigawatt.validation import run_validation
 
     report = run_validation(_catalog())
+    if family is not None:
+        known = sorted({c.family for c in report.cases})
+        report.cases = [c for c in report.cases if c.family.startswith(family)]
+        if not report.cases:
+            raise InputError(
+                f"no family starts with {family!r}; known: {', '.join(known)}", where="--family"
+            )
     if as_json:
         _print_json(report.to_dict())
     else:
         from gigawatt.report.tables import print_tables, validation_tables
 
-        print_tables(validation_tables(report))
+        print_tables(validation_tables(report, failed_only=failed))
     if not report.ok:
         raise typer.Exit(1)
 

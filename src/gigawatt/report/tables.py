@@ -106,7 +106,7 @@ def fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:.4g}" if abs(value) < 1000 or abs(value) >= 1e12 else f"{value:,.0f}"
     if isinstance(value, list):
         return ", ".join(fmt(v) for v in value)
     return str(value)
@@ -160,14 +160,15 @@ def entry_table(table_name: str, row: dict[str, Any], extra: dict[str, Any]) -> 
     return out
 
 
-def validation_tables(report: ValidationReport) -> list[Table]:
-    """Per-family summary, then every case (nothing hidden; full sources in --json)."""
+def validation_tables(report: ValidationReport, *, failed_only: bool = False) -> list[Table]:
+    """Per-family summary, then every case (or only failing ones; full sources in --json)."""
     summary = Table(title="Validation summary", box=box.SIMPLE_HEAD, header_style="bold")
-    for col in ("family", "cases", "failed", "median |error|", "max |error|"):
-        summary.add_column(col, justify="left" if col == "family" else "right")
-    for s in report.summaries():
+    for col in ("family", "metric", "cases", "failed", "median |error|", "max |error|"):
+        summary.add_column(col, justify="left" if col in ("family", "metric") else "right")
+    for s in [*report.summaries(), *report.metric_summaries()]:
         summary.add_row(
             s.family,
+            s.metric or "(all)",
             str(s.cases),
             str(s.failed),
             _pct(s.median_abs_error_rel),
@@ -185,6 +186,8 @@ def validation_tables(report: ValidationReport) -> list[Table]:
         )
     cases.add_column("detail / source", overflow="fold", min_width=20)
     for c in report.cases:
+        if failed_only and c.passed:
+            continue
         tol = "-" if c.tolerance_rel is None else f"±{100 * c.tolerance_rel:.1f}%"
         cases.add_row(
             c.case_id,

@@ -77,11 +77,26 @@ def checked(
 
 @dataclass(frozen=True)
 class FamilySummary:
+    """Counts and errors of a group of cases: a family, or (``metric`` set) one of its metrics."""
+
     family: str
     cases: int
     failed: int
     median_abs_error_rel: float | None
     max_abs_error_rel: float | None
+    metric: str | None = None
+
+
+def _summary(family: str, cases: list[Case], metric: str | None = None) -> FamilySummary:
+    errors = [abs(e) for c in cases if (e := c.error_rel) is not None]
+    return FamilySummary(
+        family,
+        len(cases),
+        sum(not c.passed for c in cases),
+        statistics.median(errors) if errors else None,
+        max(errors) if errors else None,
+        metric,
+    )
 
 
 @dataclass
@@ -93,25 +108,23 @@ class ValidationReport:
         return all(c.passed for c in self.cases)
 
     def summaries(self) -> list[FamilySummary]:
-        out = []
-        for family in dict.fromkeys(c.family for c in self.cases):
-            cases = [c for c in self.cases if c.family == family]
-            errors = [abs(e) for c in cases if (e := c.error_rel) is not None]
-            out.append(
-                FamilySummary(
-                    family,
-                    len(cases),
-                    sum(not c.passed for c in cases),
-                    statistics.median(errors) if errors else None,
-                    max(errors) if errors else None,
-                )
-            )
-        return out
+        """One summary per family, in run order."""
+        families = dict.fromkeys(c.family for c in self.cases)
+        return [_summary(f, [c for c in self.cases if c.family == f]) for f in families]
+
+    def metric_summaries(self) -> list[FamilySummary]:
+        """One summary per (family, metric) among cases compared with a published value."""
+        keys = dict.fromkeys((c.family, c.metric) for c in self.cases if c.published is not None)
+        return [
+            _summary(f, [c for c in self.cases if (c.family, c.metric) == (f, m)], m)
+            for f, m in keys
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "summary": [asdict(s) for s in self.summaries()],
+            "summary_by_metric": [asdict(s) for s in self.metric_summaries()],
             "cases": [c.to_dict() for c in self.cases],
         }
 
