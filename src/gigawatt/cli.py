@@ -103,6 +103,7 @@ CATALOG_TABLES = (
     "models",
     "cooling",
     "cost_assumptions",
+    "water_factors",
 )
 """Tables listed by ``gigawatt catalog <table>`` (all of gigawatt.catalog.TABLES; a test checks)."""
 

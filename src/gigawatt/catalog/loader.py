@@ -27,6 +27,7 @@ TABLES = (
     "models",
     "cooling",
     "cost_assumptions",
+    "water_factors",
 )
 BUNDLED_DIR = Path(__file__).parent / "data"
 ENV_VAR = "GIGAWATT_CATALOG_PATH"

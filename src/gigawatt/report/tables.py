@@ -66,6 +66,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "as_of",
     ),
     "cooling": ("id", "name", "max_kw_per_rack", "pue", "build_capex_usd_per_mw", "wue_l_per_kwh"),
+    "water_factors": (
+        "id",
+        "name",
+        "mix_field",
+        "consumption_l_per_kwh_low",
+        "consumption_l_per_kwh",
+        "consumption_l_per_kwh_high",
+    ),
     "models": (
         "id",
         "name",
