@@ -18,6 +18,7 @@ from gigawatt import __version__
 from gigawatt.commands.facility import facility as facility_command
 from gigawatt.commands.import_skypilot import import_skypilot as import_skypilot_command
 from gigawatt.commands.infer import infer as infer_command
+from gigawatt.commands.options import JsonFlag
 from gigawatt.commands.plan import plan as plan_command
 from gigawatt.commands.simulate import simulate as simulate_command
 from gigawatt.commands.tco import tco as tco_command
@@ -33,7 +34,6 @@ app = typer.Typer(
 catalog_app = typer.Typer(help="Browse the bundled catalog (plus overlays).", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 _overlays: list[Path] = []
 
 

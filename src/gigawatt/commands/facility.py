@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from gigawatt.commands.options import JsonFlag
+
 
 def facility(
     accelerator: Annotated[
@@ -23,7 +25,7 @@ def facility(
     site_power_mw: Annotated[
         float | None, typer.Option("--site-power-mw", help="Site power cap (MW) to warn against.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Size racks, IT and facility power for N accelerators, with warnings."""
     from gigawatt.cli import _catalog

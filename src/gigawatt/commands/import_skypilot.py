@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from gigawatt.commands.options import JsonFlag
+
 
 def import_skypilot(
     vms_csv: Annotated[Path, typer.Argument(help="A SkyPilot catalogs/v8/<cloud>/vms.csv file.")],
@@ -29,7 +31,7 @@ def import_skypilot(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date of the prices (YYYY-MM-DD; default today).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Import GPU offers from a SkyPilot catalog file; bad prices are rejected with a reason."""
     from gigawatt.cli import _catalog, _overlays

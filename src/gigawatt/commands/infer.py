@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gigawatt.commands.options import JsonFlag, OfferOption, RegionOption, VenueOption
+
 
 def infer(
     model: Annotated[str, typer.Option("--model", help="Catalog model id or a config.json path.")],
@@ -86,21 +88,13 @@ def infer(
         bool, typer.Option("--disaggregate", help="Separate prefill and decode replicas.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the latency sampling.")] = 0,
-    offer: Annotated[
-        str | None, typer.Option("--offer", help="Offer id: adds cost and $ per 1M tokens.")
-    ] = None,
-    venue: Annotated[
-        str | None,
-        typer.Option("--venue", help="Venue id: cost from its cheapest on-demand offer."),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="Region id for energy and carbon (default: the offer's)."),
-    ] = None,
+    offer: OfferOption = None,
+    venue: VenueOption = None,
+    region: RegionOption = None,
     hours: Annotated[
         float, typer.Option("--hours", min=0.0, help="Serving window for energy and cost, h.")
     ] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
     --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""

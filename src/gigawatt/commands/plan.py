@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gigawatt.commands.options import JsonFlag
+
 OBJECTIVES = ("cost", "carbon", "weighted")
 EXIT_INFEASIBLE = 3
 
@@ -103,7 +105,7 @@ def plan(
         str | None,
         typer.Option("--objective", help="cost, carbon or weighted; default: the scenario's."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonFlag = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown report.")] = False,
     report: Annotated[
         Path | None,

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gigawatt.commands.options import JsonFlag
+
 _KPI_ROWS = (
     ("gpu_utilization", "accelerator utilisation (allocated / in service)"),
     ("goodput", "training goodput (useful / allocated GPU-time)"),
@@ -37,7 +39,7 @@ def simulate(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonFlag = False,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gigawatt.commands.options import JsonFlag
+
 
 def tco(
     accelerator: Annotated[
@@ -30,7 +32,7 @@ def tco(
             "the system's.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Compare owning, colocating, reserving, on-demand, spot and contracts ($/useful GPU-hour)."""
     from gigawatt.cli import _catalog

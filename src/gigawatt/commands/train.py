@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from gigawatt.commands.options import JsonFlag, OfferOption, RegionOption, VenueOption
+
 _Int = Annotated[int | None, typer.Option(help="Fix this layout size (default: searched).")]
 
 
@@ -72,18 +74,10 @@ def train(
         float,
         typer.Option("--failure-rate-scale", help="Multiply the Llama 3 failure rates by this."),
     ] = 1.0,
-    offer: Annotated[
-        str | None, typer.Option("--offer", help="Offer id: adds cost_usd (see catalog offers).")
-    ] = None,
-    venue: Annotated[
-        str | None,
-        typer.Option("--venue", help="Venue id: cost from its cheapest on-demand offer."),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="Region id for energy and carbon (default: the offer's)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    offer: OfferOption = None,
+    venue: VenueOption = None,
+    region: RegionOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """How long training takes, how many accelerator-hours, with which layout and goodput; with
     --offer/--venue/--region also energy, carbon, water and cost."""
