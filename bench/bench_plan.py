@@ -11,7 +11,11 @@ unconstrained plan draws about 7 MW), the hard case for the MILP.
 Timed: screening, performance evaluation of every (workload, option) (cached per distinct
 model/accelerator/shape/SLO), option table, dominance pruning, greedy baseline, MILP solve and
 the independent check; the explanation re-solves are off (``explain=False``: they multiply the
-solve count). Run: ``.venv/bin/python bench/bench_plan.py [--workloads 1000] [--offers 500]``.
+solve count). Each case runs ``--repeat`` times (memo cleared each time) on the default solver
+path and on the baseline path measured in the same run, :data:`~gigawatt.optimize.lazy.
+BASELINE_PATH` (scipy's HiGHS, each lazy round a full MILP, no cover cuts: the path before the
+speed work); medians and the baseline/new ratio are printed. Run:
+``.venv/bin/python bench/bench_plan.py [--workloads 1000] [--offers 500] [--repeat 3]``.
 Goal: under 10 s on 2 cores.
 """
 
@@ -20,12 +24,14 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import statistics
 import time
 from typing import Any
 
 import numpy as np
 
 from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.optimize.lazy import BASELINE_PATH, DEFAULT_PATH, SolvePath
 from gigawatt.optimize.performance import clear_memo as performance_memo_clear
 from gigawatt.plan import plan_scenario
 from gigawatt.spec import Scenario, parse_scenario
@@ -124,10 +130,11 @@ CASES = (("limits not binding", 50.0), ("binding power cap", 6.0))
 """(label, overall power cap [MW]): the unconstrained plan draws about 7 MW."""
 
 
-def run(label: str, cat: Catalog, spec: Scenario) -> None:
-    """Plan once and print the timings."""
+def run(label: str, cat: Catalog, spec: Scenario, path: SolvePath) -> tuple[float, float]:
+    """Plan once, print the timings; (total [s], cost [USD])."""
+    performance_memo_clear()  # each run pays its own model evaluation
     start = time.perf_counter()
-    result = plan_scenario(spec, cat, explain=False)
+    result = plan_scenario(spec, cat, explain=False, path=path)
     total = time.perf_counter() - start
     d = result.to_dict()
     solver = d["solver"] or {}
@@ -142,30 +149,56 @@ def run(label: str, cat: Catalog, spec: Scenario) -> None:
     )
     for key, value in d["timings_s"].items():
         print(f"  {key:>14}: {value:6.2f} s")
-    print(
-        f"status: {d['status']}  check ok: {d['check'].get('ok')}  total: {total:.2f} s "
-        "(goal < 10 s)"
-    )
-    if d["total_cost_usd"] is not None:
+    print(f"status: {d['status']}  check ok: {d['check'].get('ok')}  total: {total:.2f} s")
+    cost = d["total_cost_usd"]
+    if cost is not None:
         greedy = d["baseline_greedy_cost_usd"]
         shown = "n/a (breaks a shared limit)" if greedy is None else f"{greedy:,.0f} USD"
-        print(f"cost: {d['total_cost_usd']:,.0f} USD  greedy: {shown}")
+        print(f"cost: {cost:,.0f} USD  greedy: {shown}")
+    return total, float("nan") if cost is None else float(cost)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", type=int, default=1000)
     parser.add_argument("--offers", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case and path")
     parser.add_argument(
         "--power-cap-mw", type=float, default=None, help="one case with this cap (default: both)"
     )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline path")
     args = parser.parse_args()
     cat = bench_catalog(args.offers)
     cases = CASES if args.power_cap_mw is None else (("custom", args.power_cap_mw),)
+    paths = [("new", DEFAULT_PATH)]
+    if not args.no_baseline:
+        paths.append(("baseline", BASELINE_PATH))
     print(f"cores: {os.cpu_count()}  workloads: {args.workloads}  offers: {len(cat.ids('offers'))}")
+    summary: list[str] = []
     for label, cap in cases:
-        performance_memo_clear()  # each case pays its own model evaluation
-        run(f"{label} ({cap:g} MW)", cat, bench_scenario(args.workloads, cap))
+        spec = bench_scenario(args.workloads, cap)
+        medians: dict[str, tuple[float, float]] = {}
+        for name, path in paths:
+            runs = [
+                run(f"{label} ({cap:g} MW), {name} path, run {i + 1}", cat, spec, path)
+                for i in range(args.repeat)
+            ]
+            medians[name] = (
+                statistics.median(t for t, _ in runs),
+                statistics.median(c for _, c in runs),
+            )
+        line = f"{label} ({cap:g} MW): new median {medians['new'][0]:.2f} s"
+        line += f" (cost {medians['new'][1]:,.0f} USD)"
+        if "baseline" in medians:
+            base = medians["baseline"]
+            line += (
+                f"  baseline median {base[0]:.2f} s (cost {base[1]:,.0f} USD)"
+                f"  ratio baseline/new {base[0] / medians['new'][0]:.2f}x"
+            )
+        summary.append(line + "  (goal < 10 s)")
+    print(f"=== medians of {args.repeat} runs")
+    for line in summary:
+        print(line)
 
 
 if __name__ == "__main__":

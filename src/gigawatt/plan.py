@@ -6,6 +6,7 @@ the formulation is in :mod:`gigawatt.optimize.build`, the method in docs/models/
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from gigawatt.optimize.explain import (
     runner_ups,
 )
 from gigawatt.optimize.greedy import greedy_plan
-from gigawatt.optimize.lazy import solve_with_lazy_limits
+from gigawatt.optimize.lazy import DEFAULT_PATH, SolvePath, solve_with_lazy_limits
 from gigawatt.optimize.solve import Solution, solve_model
 from gigawatt.optimize.table import PRUNE_ABOVE, OptionTable, build_option_table
 from gigawatt.spec import Scenario, check_scenario_refs
@@ -253,8 +254,32 @@ def plan_scenario(
     objective: str | None = None,
     explain: bool = True,
     performance: Any = None,
+    path: SolvePath = DEFAULT_PATH,
 ) -> PlanResult:
-    """Plan ``scenario`` (see module docstring); ``objective`` overrides the scenario's."""
+    """Plan ``scenario`` (see module docstring); ``objective`` overrides the scenario's;
+    ``path`` chooses how the MILP is solved (the benchmark compares
+    :data:`~gigawatt.optimize.lazy.BASELINE_PATH`). The cyclic garbage collector is paused
+    meanwhile (restored after, then collecting): the pipeline allocates hundreds of thousands
+    of short-lived, acyclic objects next to a large live option table, and generation scans
+    took about a fifth of the option table's time on the benchmark."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan_scenario(scenario, catalog, objective, explain, performance, path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan_scenario(
+    scenario: Scenario,
+    catalog: Catalog,
+    objective: str | None,
+    explain: bool,
+    performance: Any,
+    path: SolvePath,
+) -> PlanResult:
+    """The body of :func:`plan_scenario`."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     check_scenario_refs(scenario, catalog)
@@ -274,9 +299,9 @@ def plan_scenario(
 
     def solve(w: Weights) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
         if len(full.options) > PRUNE_ABOVE:
-            return solve_with_lazy_limits(full, w, carbon=carbon)
-        m = build_model(full, w)
-        return full, m, solve_model(m, full), []
+            return solve_with_lazy_limits(full, w, carbon=carbon, path=path)
+        m = build_model(full, w, cover_cuts=path.cover_cuts)
+        return full, m, solve_model(m, full, backend=path.backend), []
 
     t1 = time.perf_counter()
     weights, failed = _weights(scenario, goal, solve)

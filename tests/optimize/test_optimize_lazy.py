@@ -5,10 +5,18 @@ from __future__ import annotations
 import random
 import sys
 
+import numpy as np
 import pytest
 
+from gigawatt.optimize import lazy as lazy_module
 from gigawatt.optimize.build import Weights, build_model
-from gigawatt.optimize.lazy import solve_with_lazy_limits
+from gigawatt.optimize.explain import limit_usage
+from gigawatt.optimize.lazy import (
+    BASELINE_PATH,
+    DEFAULT_PATH,
+    repair_plan,
+    solve_with_lazy_limits,
+)
 from gigawatt.optimize.solve import SolverMissingError, solve_model
 from gigawatt.optimize.table import Limit, OptionTable, Pool, TableOption, prune_dominated
 
@@ -79,8 +87,55 @@ def test_lazy_pruned_solve_matches_the_full_model(seed: int, cap: float) -> None
     assert both.cost_usd == pytest.approx(full.cost_usd, rel=1e-6)
 
 
-def test_missing_scipy_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_solver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     table = _table(1, 1e9)
     monkeypatch.setitem(sys.modules, "scipy", None)
+    monkeypatch.setitem(sys.modules, "highspy", None)
     with pytest.raises(SolverMissingError, match=r"gigawatt\[plan\]"):
         solve_model(build_model(table), table)
+
+
+@pytest.mark.parametrize(("seed", "cap"), [(2, 60.0), (3, 30.0)])
+def test_backends_and_cover_cuts_give_the_same_optimum(seed: int, cap: float) -> None:
+    pytest.importorskip("highspy")
+    table = _table(seed, cap)
+    plain = solve_model(
+        build_model(table, cover_cuts=False), table, mip_rel_gap=1e-9, backend="scipy"
+    )
+    cuts = solve_model(build_model(table), table, mip_rel_gap=1e-9, backend="highspy")
+    assert plain.ok and cuts.ok
+    assert cuts.cost_usd == pytest.approx(plain.cost_usd, rel=1e-6)
+
+
+def test_new_and_baseline_paths_agree_on_a_binding_cap() -> None:
+    table = _table(3, 30.0)
+    base = solve_with_lazy_limits(table, Weights(), carbon=False, above=0, path=BASELINE_PATH)
+    new = solve_with_lazy_limits(table, Weights(), carbon=False, above=0, path=DEFAULT_PATH)
+    assert base[2].ok and new[2].ok
+    assert new[2].cost_usd == pytest.approx(base[2].cost_usd, rel=1e-6)
+    assert new[3] == base[3] == [["power_caps[0]"]]
+
+
+def test_repaired_plan_meets_every_cap_and_its_certified_gap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = _table(3, 30.0)
+    exact = solve_model(build_model(table), table, mip_rel_gap=1e-9)
+    relaxed_table = prune_dominated(table, 0, carbon=False, limits=frozenset())
+    relaxed_model = build_model(relaxed_table, relax=frozenset({"power_caps[0]"}))
+    relaxed = solve_model(relaxed_model, relaxed_table, mip_rel_gap=1e-9)
+    capped_table = prune_dominated(table, 0, carbon=False)
+    capped = build_model(capped_table)
+    z = repair_plan(capped, capped_table, np.zeros(len(capped_table.options), dtype=np.int64))
+    assert z is not None and not z.any()  # nothing deployed breaks no cap: nothing moved
+    # accept any repaired plan within 50 %: it must be feasible and honest about its gap
+    monkeypatch.setattr(lazy_module, "default_gap", lambda m: 0.5)
+    used, model, sol, rounds = solve_with_lazy_limits(table, Weights(), carbon=False, above=0)
+    assert rounds == [["power_caps[0]"]]
+    assert "repaired" in sol.message  # accepted without a second MILP
+    assert sol.ok and sol.mip_gap is not None and sol.dual_bound is not None
+    assert sol.dual_bound <= exact.cost_usd * (1 + 1e-9)
+    assert sol.cost_usd >= exact.cost_usd * (1 - 1e-9)
+    assert (sol.cost_usd - exact.cost_usd) / sol.cost_usd <= sol.mip_gap + 1e-9
+    assert limit_usage(used, model, sol, "power_caps[0]") <= 30.0 / 1000.0 + 1e-12  # MW
+    assert relaxed.ok and relaxed.cost_usd <= exact.cost_usd * (1 + 1e-9)

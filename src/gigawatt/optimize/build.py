@@ -32,6 +32,11 @@ Constraints
     (1) assignment: ``sum_{o in O_w} x_o = 1`` for every ``w``;
     (2) sizing: ``n_o >= R_o x_o`` (whole units; a split workload pays whole units per option),
         tightened by its mixed-integer rounding cut (see :func:`define_sizing_constraints`);
+    (2b) cover cuts (valid inequalities, they remove no integer point): (1) and (2) give
+        ``sum_{o in O_w} n_o / R_o >= 1``; times ``lambda`` and rounded up (Chvatal-Gomory,
+        ``n_o`` integer >= 0): ``sum_{o in O_w} ceil(lambda / R_o) n_o >= ceil(lambda)`` for
+        each distinct ``lambda`` in ``{R_o}``. They stop the LP relaxation from serving a
+        workload's remainder with a fraction of a unit on a second option;
     (3) pools: ``sum_{o in O_q} act(o,t) u_o n_o <= N_q`` for every ``q, t`` and ``N_q <= M_q``
         for owned hardware: steady workloads share a pool, each period on its own;
     (4) accelerator caps: ``sum_{o in O_a} act(o,t) u_o n_o <= L_a`` for every ``a, t``;
@@ -224,6 +229,22 @@ def define_sizing_constraints(m: Model, table: OptionTable) -> None:
             )
 
 
+def define_cover_cuts(m: Model, table: OptionTable) -> None:
+    """(2b) ``sum_{o in O_w} ceil(lambda / R_o) n_o >= ceil(lambda)`` per workload with two
+    or more options, for each distinct ``lambda = R_o`` of its options (none when an option
+    needs no unit at all)."""
+    for w, members in zip(table.workloads, table.by_workload(), strict=True):
+        need = [table.options[i].units_needed for i in members]
+        if len(members) < 2 or min(need) <= 0.0:
+            continue
+        for lam in sorted(set(need)):
+            coeffs = [
+                (m.n(i), float(math.ceil(lam / r - 1e-12)))
+                for i, r in zip(members, need, strict=True)
+            ]
+            m.add_row(RowName("cover", w), coeffs, float(math.ceil(lam - 1e-9)), math.inf)
+
+
 def define_commitment_pools(m: Model, table: OptionTable, relax: frozenset[str]) -> None:
     """(3) in each period the accelerators drawn from a pool fit in it:
     ``sum act u_o n_o - N_q <= 0``; owned pools are capped by ``N_q <= M_q`` (variable bound,
@@ -301,13 +322,18 @@ def build_model(
     price_factor: F64 | None = None,
     pool_factor: dict[str, float] | None = None,
     carbon_ceiling_kg: float | None = None,
+    cover_cuts: bool = True,
 ) -> Model:
     """The MILP of the module docstring. ``relax`` drops limits by key (``budget``,
-    ``power_caps[0]``, ...) or family (``power_cap``, ``accelerator_cap``, ``owned``)."""
+    ``power_caps[0]``, ...) or family (``power_cap``, ``accelerator_cap``, ``owned``);
+    ``cover_cuts=False`` leaves out the valid inequalities (2b) (the optimum is the same; they
+    speed up models whose caps bind and slow down some others)."""
     m = define_variables(table)
     define_objective(m, table, weights or Weights(), price_factor, pool_factor)
     define_assignment_constraints(m, table)
     define_sizing_constraints(m, table)
+    if cover_cuts:
+        define_cover_cuts(m, table)
     define_commitment_pools(m, table, relax)
     define_capacity_constraints(m, table, relax)
     define_power_constraints(m, table, relax)

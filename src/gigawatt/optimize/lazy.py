@@ -10,14 +10,35 @@
 Each round enforces at least one more cap, so it ends after at most ``#caps + 1`` solves; the
 relaxed models are much smaller, because an option only has to beat its rivals on the limits
 that are actually enforced. Budget, pools and owned counts are always enforced.
+
+Repair before re-solving: the relaxed plan is mapped onto the new model and repaired
+(:func:`repair_plan`: whole workloads moved, cheapest cost per unit of excess removed first,
+until every cap holds). The relaxed solve's dual bound is a lower bound of the new problem
+(it solves a relaxation of it), so when the repaired plan is within the gap the new model
+would be solved to (:func:`~gigawatt.optimize.solve.default_gap`: 0.5 % for large models) of
+it, the plan is accepted with that certified gap and no MILP is solved; otherwise HiGHS
+solves the new model starting from the repaired plan. Once a cap is enforced, the table pruned
+for *every* cap is used (built in a second thread while the relaxation is solved): pruning for
+more limits than are enforced is still exact, because a dominating option shares the
+dominated one's membership of every cap and is no worse on every metric.
 """
 
 from __future__ import annotations
 
+import math
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.explain import limit_usage
-from gigawatt.optimize.solve import Solution, solve_model
+from gigawatt.optimize.solve import Solution, default_gap, solution_from_vector, solve_model
 from gigawatt.optimize.table import PRUNE_ABOVE, OptionTable, prune_dominated
+
+F64 = NDArray[np.float64]
+CAP_FAMILIES = ("accelerator_cap", "power_cap")
 
 
 def _limit(table: OptionTable, key: str) -> float:
@@ -31,22 +52,206 @@ def _limit(table: OptionTable, key: str) -> float:
     raise KeyError(key)
 
 
+def _origin(table: OptionTable) -> list[int]:
+    """Index of each option in the unpruned table."""
+    return table.origin or list(range(len(table.options)))
+
+
+def _option_costs(m: Model, table: OptionTable) -> F64:
+    """Objective per unit of each option, its pool counted as private (an upper bound)."""
+    k = m.n_options
+    cost = np.array(m.c[k : 2 * k], dtype=float)
+    index = {key: q for q, key in enumerate(m.pool_keys)}
+    for o in table.options:
+        if o.pool is not None:
+            cost[o.index] += m.c[m.pool(index[o.pool])] * o.unit_accelerators
+    return cost
+
+
+def repair_plan(m: Model, table: OptionTable, units: NDArray[np.int64]) -> F64 | None:
+    """A column vector for ``m`` from ``units`` per option of ``table`` in which every
+    accelerator and power cap holds, by moving whole workloads onto one option each (the move
+    with the least objective increase per unit of excess removed first, never breaking a cap
+    that holds, never into an owned pool); None when no such repair is found."""
+    k = m.n_options
+    rows = np.asarray(m.rows, dtype=np.int64)
+    cols = np.asarray(m.cols, dtype=np.int64)
+    vals = np.asarray(m.vals, dtype=float)
+    cap_rows = [r for r, name in enumerate(m.names) if name.family in CAP_FAMILIES]
+    pos = np.full(len(m.names), -1, dtype=np.int64)
+    pos[cap_rows] = np.arange(len(cap_rows))
+    a = np.zeros((len(cap_rows), k))
+    sel = (pos[rows] >= 0) & (cols >= k) & (cols < 2 * k)
+    np.add.at(a, (pos[rows[sel]], cols[sel] - k), vals[sel])
+    ub = np.asarray(m.row_ub, dtype=float)[cap_rows]
+    scale = np.maximum(np.abs(ub), 1.0)
+    unit_cost = _option_costs(m, table)
+    whole = np.array([o.units for o in table.options], dtype=float)
+    movable = np.array(
+        [o.pool is None or table.pools[o.pool].max_count is None for o in table.options]
+    )
+    owner = np.array([o.workload_index for o in table.options], dtype=np.int64)
+    n = units.astype(float).copy()
+    for _ in range(4 * len(table.workloads) + 10):
+        use = a @ n
+        excess = np.maximum(use - ub, 0.0)
+        if not np.any(excess > 1e-9 * scale):
+            break
+        current = np.zeros((len(cap_rows), len(table.workloads)))
+        np.add.at(current.T, owner, (a * n).T)
+        current_cost = np.bincount(owner, weights=unit_cost * n, minlength=len(table.workloads))
+        delta = a * whole - current[:, owner]
+        after = use[:, None] + delta
+        breaks = np.any((excess[:, None] <= 0) & (after > ub[:, None] + 1e-9), axis=0)
+        gain = np.sum(np.minimum(np.maximum(-delta, 0.0), excess[:, None]) / scale[:, None], 0)
+        extra = unit_cost * whole - current_cost[owner]
+        ok = movable & ~breaks & (gain > 1e-12)
+        if not np.any(ok):
+            return None
+        ratio = np.where(ok, extra / np.where(ok, gain, 1.0), np.inf)
+        best = int(np.argmin(ratio))
+        n[owner == owner[best]] = 0.0
+        n[best] = whole[best]
+    else:
+        return None
+    z = np.zeros(m.n_vars)
+    z[k : 2 * k] = n
+    for w in range(len(table.workloads)):
+        mine = np.flatnonzero(owner == w)
+        total = float(
+            np.sum(n[mine] / np.maximum([table.options[i].units_needed for i in mine], 1e-12))
+        )
+        for i in mine:
+            if n[i] > 0:
+                need = max(table.options[i].units_needed, 1e-12)
+                z[i] = min(1.0, n[i] / need / max(total, 1.0)) if total > 0 else 0.0
+    return z
+
+
+def _accept(m: Model, sol: Solution) -> bool:
+    """Every row of ``m`` holds at the solution (tolerance 1e-6 relative)."""
+    act = sol.row_activity
+    lo = np.asarray(m.row_lb, dtype=float)
+    hi = np.asarray(m.row_ub, dtype=float)
+    tol = 1e-6 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, lo)))
+    return bool(np.all(act >= lo - tol) and np.all(act <= hi + tol))
+
+
+def _repaired(
+    pruned: OptionTable,
+    model: Model,
+    previous: OptionTable,
+    prev_sol: Solution,
+) -> tuple[Solution | None, F64 | None]:
+    """The relaxed plan repaired on the new model: (accepted solution or None, start or None)."""
+    where = {origin: i for i, origin in enumerate(_origin(pruned))}
+    units = np.zeros(len(pruned.options), dtype=np.int64)
+    for o, origin in zip(previous.options, _origin(previous), strict=True):
+        n = int(prev_sol.units[o.index])
+        if n > 0:
+            i = where.get(origin)
+            if i is None:
+                return None, None
+            units[i] = n
+    z = repair_plan(model, pruned, units)
+    if z is None:
+        return None, None
+    sol = solution_from_vector(model, pruned, z, "optimal", "", math.nan)
+    k = model.n_options
+    objective = float(
+        np.dot(model.c[k : 2 * k], sol.units)
+        + sum(model.c[model.pool(q)] * sol.pool_sizes[key] for q, key in enumerate(model.pool_keys))
+    )
+    sol.objective = objective
+    start = np.zeros(model.n_vars)
+    start[:k] = sol.shares
+    start[k : 2 * k] = sol.units
+    for q, key in enumerate(model.pool_keys):
+        start[model.pool(q)] = sol.pool_sizes[key]
+    if not _accept(model, sol):
+        return None, None
+    bound = prev_sol.dual_bound
+    if bound is None or not math.isfinite(objective) or objective <= 0:
+        return None, start
+    gap = max(0.0, (objective - bound) / objective)
+    if gap > default_gap(model):
+        return None, start
+    sol.mip_gap, sol.dual_bound = gap, bound
+    sol.message = (
+        f"relaxed plan repaired to meet the caps; within {gap:.3%} of the relaxation's bound"
+    )
+    return sol, start
+
+
+@dataclass(frozen=True)
+class SolvePath:
+    """How models are solved: solver ``backend`` (:data:`~gigawatt.optimize.solve.BACKENDS`),
+    ``repair`` of the relaxed plan before re-solving, ``cover_cuts`` (2b) once a cap is
+    enforced (the first, relaxed, model never gets them: they slow it down), ``speculate``:
+    prune the table for every cap in a second thread while the relaxation is solved, and use
+    it once a cap is enforced."""
+
+    backend: str = "auto"
+    repair: bool = True
+    cover_cuts: bool = True
+    speculate: bool = True
+
+
+DEFAULT_PATH = SolvePath()
+BASELINE_PATH = SolvePath("scipy", repair=False, cover_cuts=False, speculate=False)
+"""The path before the speed work of issue 6 (scipy's HiGHS, each round a full MILP, no cover
+cuts): the benchmark's same-run baseline."""
+
+
 def solve_with_lazy_limits(
     table: OptionTable,
     weights: Weights,
     *,
     carbon: bool,
     above: int = PRUNE_ABOVE,
+    path: SolvePath = DEFAULT_PATH,
 ) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
     """The table actually solved, its model, the solution and the caps added each round."""
     caps = [c.key for c in table.accelerator_caps] + [p.key for p in table.power_caps]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return _rounds(table, weights, carbon, above, path, caps, pool)
+
+
+def _rounds(
+    table: OptionTable,
+    weights: Weights,
+    carbon: bool,
+    above: int,
+    path: SolvePath,
+    caps: list[str],
+    pool: ThreadPoolExecutor,
+) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
+    """The rounds of :func:`solve_with_lazy_limits`."""
+    every: Future[OptionTable] | None = None
     enforced: set[str] = set()
     rounds: list[list[str]] = []
+    previous: tuple[OptionTable, Solution] | None = None
     while True:
-        pruned = prune_dominated(table, above, carbon=carbon, limits=frozenset(enforced))
+        if enforced and every is not None:
+            pruned = every.result()
+        else:
+            pruned = prune_dominated(table, above, carbon=carbon, limits=frozenset(enforced))
         relax = frozenset(k for k in caps if k not in enforced)
-        model = build_model(pruned, weights, relax=relax)
-        sol = solve_model(model, pruned)
+        cuts = path.cover_cuts and bool(enforced)  # they slow down the relaxation
+        model = build_model(pruned, weights, relax=relax, cover_cuts=cuts)
+        start = None
+        if previous is not None and path.repair:
+            accepted, start = _repaired(pruned, model, *previous)
+            if accepted is not None and not any(
+                limit_usage(pruned, model, accepted, k) > _limit(pruned, k) * (1 + 1e-9)
+                for k in relax
+            ):
+                return pruned, model, accepted, rounds
+        if every is None and relax and path.speculate and len(table.options) > above:
+            # the table pruned for every cap, made while HiGHS solves the relaxation (it
+            # releases the GIL): exact for any subset of the caps too
+            every = pool.submit(prune_dominated, table, above, carbon=carbon, limits=None)
+        sol = solve_model(model, pruned, start=start, backend=path.backend)
         if not sol.ok or not relax:
             return pruned, model, sol, rounds
         violated = [
@@ -56,3 +261,4 @@ def solve_with_lazy_limits(
             return pruned, model, sol, rounds
         rounds.append(sorted(violated))
         enforced.update(violated)
+        previous = (pruned, sol)

@@ -1,5 +1,6 @@
 """Solver seam: a :class:`~gigawatt.optimize.build.Model` -> a :class:`Solution`, with HiGHS
-through :func:`scipy.optimize.milp` (the optional ``[plan]`` extra)."""
+through ``highspy`` (accepts a starting solution) or, when it is missing,
+:func:`scipy.optimize.milp` (both in the optional ``[plan]`` extra)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,18 @@ LARGE_MIP_REL_GAP = 5e-3
 rounding over thousands of workloads takes minutes); the gap reached is reported."""
 TIME_LIMIT_S = 60.0
 """Wall-clock limit of one solve [s]."""
+LARGE_MODEL_HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
+    "mip_heuristic_run_rens": False,
+}
+"""HiGHS options for models above :data:`LARGE_MODEL_OPTIONS` (highspy only): on the
+benchmark's relaxed model (12,000 options) the RENS heuristic takes most of the time and the
+gap target is reached without it (4.3 s -> 1.7 s); docs/models/plan.md has the numbers."""
+BACKENDS = ("auto", "highspy", "scipy")
+"""``auto``: highspy when installed, else scipy (benchmarks compare the two)."""
 
 
 class SolverMissingError(GigawattError):
-    """scipy (the ``[plan]`` extra) is not installed."""
+    """Neither highspy nor scipy (the ``[plan]`` extra) is installed."""
 
 
 @dataclass
@@ -79,37 +88,134 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+def _highspy() -> Any:
+    try:
+        import highspy
+    except ImportError:
+        return None
+    return highspy
+
+
 def _scipy() -> Any:
     try:
         from scipy import optimize, sparse  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SolverMissingError(
-            "gigawatt plan needs scipy (HiGHS): pip install 'gigawatt[plan]'"
+            "gigawatt plan needs highspy or scipy (HiGHS): pip install 'gigawatt[plan]'"
         ) from exc
     return optimize, sparse
 
 
-def solve_model(
-    m: Model,
-    table: OptionTable,
-    *,
-    time_limit_s: float = TIME_LIMIT_S,
-    mip_rel_gap: float | None = None,
-) -> Solution:
-    """Solve with HiGHS; totals are recomputed from the table (not from the objective).
-    ``mip_rel_gap`` defaults to :data:`MIP_REL_GAP`, or :data:`LARGE_MIP_REL_GAP` above
-    :data:`LARGE_MODEL_OPTIONS` options."""
-    if mip_rel_gap is None:
-        large = m.n_options > LARGE_MODEL_OPTIONS
-        mip_rel_gap = LARGE_MIP_REL_GAP if large else MIP_REL_GAP
+def _csc(m: Model) -> tuple[F64, NDArray[np.int64], NDArray[np.int64]]:
+    """The constraint matrix column-wise (values, row indices, column starts), duplicates
+    summed."""
+    rows = np.asarray(m.rows, dtype=np.int64)
+    cols = np.asarray(m.cols, dtype=np.int64)
+    vals = np.asarray(m.vals, dtype=float)
+    order = np.lexsort((rows, cols))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    if len(rows):
+        new = np.ones(len(rows), dtype=bool)
+        new[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        idx = np.cumsum(new) - 1
+        vals = np.bincount(idx, weights=vals)
+        rows, cols = rows[new], cols[new]
+    starts = np.zeros(m.n_vars + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=m.n_vars), out=starts[1:])
+    return np.asarray(vals, dtype=float), rows.astype(np.int64), starts
+
+
+def activity(m: Model, z: F64) -> F64:
+    """Row activities ``A z``."""
+    out = np.zeros(len(m.names))
+    if m.rows:
+        np.add.at(out, np.asarray(m.rows), np.asarray(m.vals) * z[np.asarray(m.cols)])
+    return out
+
+
+@dataclass
+class _Raw:
+    """What a backend returns: status, message, objective, solution vector, gap, bound."""
+
+    status: str
+    message: str
+    objective: float = math.nan
+    z: F64 | None = None
+    mip_gap: float | None = None
+    dual_bound: float | None = None
+
+
+def _run_highspy(
+    hs: Any, m: Model, time_limit_s: float, mip_rel_gap: float, start: F64 | None
+) -> _Raw:
+    inf = float(hs.kHighsInf)
+    lp = hs.HighsLp()
+    lp.num_col_ = m.n_vars
+    lp.num_row_ = len(m.names)
+    lp.col_cost_ = np.asarray(m.c, dtype=float)
+    lp.col_lower_ = np.asarray(m.lb, dtype=float)
+    lp.col_upper_ = np.where(np.isinf(m.ub), inf, m.ub)
+    lp.row_lower_ = np.where(np.isinf(m.row_lb), -inf, np.asarray(m.row_lb, dtype=float))
+    lp.row_upper_ = np.where(np.isinf(m.row_ub), inf, np.asarray(m.row_ub, dtype=float))
+    vals, rows, starts = _csc(m)
+    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = m.n_vars
+    lp.a_matrix_.num_row_ = len(m.names)
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = rows
+    lp.a_matrix_.value_ = vals
+    kinds = (hs.HighsVarType.kContinuous, hs.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[int(i)] for i in m.integrality]
+    with _quiet_stdout():  # the banner of a first Highs() may go to file descriptor 1
+        h = hs.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if m.n_options > LARGE_MODEL_OPTIONS:
+        for key, value in LARGE_MODEL_HIGHS_OPTIONS.items():
+            h.setOptionValue(key, value)
+    h.passModel(lp)
+    if start is not None:
+        sol = hs.HighsSolution()
+        sol.col_value = [float(v) for v in start]
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    ms = hs.HighsModelStatus
+    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    if model_status == ms.kOptimal:
+        status = "optimal"
+    elif model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit):
+        status = "time_limit"
+    elif model_status == ms.kInfeasible:
+        status = "infeasible"
+    elif model_status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
+        status = "unbounded" if has_solution else "infeasible"
+    else:
+        status = "error"
+    message = str(h.modelStatusToString(model_status))
+    if not has_solution or status in ("infeasible", "unbounded", "error"):
+        return _Raw(status, message)
+    z = np.asarray(h.getSolution().col_value, dtype=float)
+    return _Raw(
+        status,
+        message,
+        float(info.objective_function_value),
+        z,
+        _float_or_none(info.mip_gap),
+        _float_or_none(info.mip_dual_bound),
+    )
+
+
+def _run_scipy(m: Model, time_limit_s: float, mip_rel_gap: float) -> _Raw:
     optimize, sparse = _scipy()
-    n_rows = len(m.names)
     constraints = []
-    a = None
-    if n_rows:
+    if m.names:
         a = sparse.csr_array(
             (np.asarray(m.vals, dtype=float), (np.asarray(m.rows), np.asarray(m.cols))),
-            shape=(n_rows, m.n_vars),
+            shape=(len(m.names), m.n_vars),
         )
         constraints.append(optimize.LinearConstraint(a, np.asarray(m.row_lb), np.asarray(m.row_ub)))
     with _quiet_stdout():
@@ -124,21 +230,77 @@ def solve_model(
         int(res.status), "error"
     )
     if res.x is None:
-        if status == "time_limit":
-            status = "time_limit_no_solution"
-        return Solution(status, str(res.message))
-    if status == "time_limit":
-        status = "time_limit_feasible"
-    z = np.asarray(res.x, dtype=float)
+        return _Raw(status, str(res.message))
+    return _Raw(
+        status,
+        str(res.message),
+        float(res.fun),
+        np.asarray(res.x, dtype=float),
+        _float_or_none(getattr(res, "mip_gap", None)),
+        _float_or_none(getattr(res, "mip_dual_bound", None)),
+    )
+
+
+def default_gap(m: Model) -> float:
+    """The relative optimality gap a model is solved to: :data:`MIP_REL_GAP`, or
+    :data:`LARGE_MIP_REL_GAP` above :data:`LARGE_MODEL_OPTIONS` options."""
+    return LARGE_MIP_REL_GAP if m.n_options > LARGE_MODEL_OPTIONS else MIP_REL_GAP
+
+
+def solve_model(
+    m: Model,
+    table: OptionTable,
+    *,
+    time_limit_s: float = TIME_LIMIT_S,
+    mip_rel_gap: float | None = None,
+    start: F64 | None = None,
+    backend: str = "auto",
+) -> Solution:
+    """Solve with HiGHS (highspy when installed, else scipy); totals are recomputed from the
+    table (not from the objective). ``mip_rel_gap`` defaults to :data:`MIP_REL_GAP`, or
+    :data:`LARGE_MIP_REL_GAP` above :data:`LARGE_MODEL_OPTIONS` options. ``start`` is a
+    feasible point (all columns) HiGHS starts from (highspy only; ignored by scipy, and by
+    HiGHS when it is not feasible); ``backend`` one of :data:`BACKENDS`."""
+    if mip_rel_gap is None:
+        mip_rel_gap = default_gap(m)
+    hs = _highspy() if backend != "scipy" else None
+    if hs is None and backend == "highspy":
+        raise SolverMissingError("highspy is not installed: pip install 'gigawatt[plan]'")
+    if hs is not None:
+        raw = _run_highspy(hs, m, time_limit_s, mip_rel_gap, start)
+    else:
+        raw = _run_scipy(m, time_limit_s, mip_rel_gap)
+    if raw.z is None:
+        status = "time_limit_no_solution" if raw.status == "time_limit" else raw.status
+        return Solution(status, raw.message)
+    status = "time_limit_feasible" if raw.status == "time_limit" else raw.status
+    return solution_from_vector(
+        m, table, raw.z, status, raw.message, raw.objective, raw.mip_gap, raw.dual_bound
+    )
+
+
+def solution_from_vector(
+    m: Model,
+    table: OptionTable,
+    z: F64,
+    status: str,
+    message: str,
+    objective: float,
+    mip_gap: float | None = None,
+    dual_bound: float | None = None,
+) -> Solution:
+    """A :class:`Solution` from a column vector: units rounded, each pool sized to what its
+    busiest period draws (free owned pools may come back larger), totals from the table."""
+    z = np.array(z, dtype=float)
     k = m.n_options
     z[k : 2 * k] = np.rint(z[k : 2 * k])
-    if a is not None:
-        # a pool holds what its busiest period draws (free owned pools may come back larger)
-        usage = a @ z
+    if m.names:
+        usage = activity(m, z)
         peak: dict[int, float] = {}
+        index = {key: q for q, key in enumerate(m.pool_keys)}
         for r, name in enumerate(m.names):
             if name.family == "pool":
-                q = m.pool_keys.index(name.key)
+                q = index[name.key]
                 peak[q] = max(peak.get(q, 0.0), float(usage[r]) + z[m.pool(q)])
         for q in range(len(m.pool_keys)):
             z[m.pool(q)] = math.ceil(peak.get(q, 0.0) - 1e-6)
@@ -150,19 +312,18 @@ def solve_model(
         + sum(table.pools[key].usd_per_accelerator * n for key, n in pools.items())
     )
     co2 = float(sum(o.co2_location_kg_per_unit * units[o.index] for o in table.options))
-    activity = a @ z if a is not None else np.zeros(0)
     return Solution(
         status,
-        str(res.message),
-        float(res.fun),
+        message,
+        objective,
         shares,
         units,
         pools,
         cost,
         co2,
-        np.asarray(activity, dtype=float),
-        _float_or_none(getattr(res, "mip_gap", None)),
-        _float_or_none(getattr(res, "mip_dual_bound", None)),
+        activity(m, z) if m.names else np.zeros(0),
+        mip_gap,
+        dual_bound,
     )
 
 

@@ -25,9 +25,10 @@ linear idle-to-max power curve; carbon is location-based (grid average).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -138,6 +139,8 @@ class OptionTable:
     screens: dict[str, dict[str, int]]
     rejected: list[TableOption] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    origin: list[int] = field(default_factory=list)
+    """Index of each option in the unpruned table (empty: this is the unpruned table)."""
 
     def by_workload(self) -> list[list[int]]:
         """Option indices of each workload (in ``workloads`` order)."""
@@ -179,13 +182,16 @@ class OptionTable:
             self.screens,
             self.rejected,
             self.notes,
+            [self.origin[i] for i in keep] if self.origin else list(keep),
         )
 
 
 def _replace_index(o: TableOption, index: int) -> TableOption:
-    from dataclasses import replace
-
-    return replace(o, index=index)
+    """A copy of ``o`` with another index (a shallow copy: faster than
+    :func:`dataclasses.replace` on large tables; the fields are immutable)."""
+    new = copy.copy(o)
+    object.__setattr__(new, "index", index)
+    return new
 
 
 # --- construction ---------------------------------------------------------------------------
@@ -602,17 +608,18 @@ PRUNE_ABOVE = 2000
 """Tables with more options than this are pruned by :func:`prune_dominated`."""
 
 
-@dataclass(frozen=True)
-class _Profile:
-    """What dominance compares: per-unit bounds of cost, per-unit other metrics, units needed."""
+class _Profile(NamedTuple):
+    """What dominance compares: per-unit bounds of cost, per-unit other metrics, units needed
+    (and its ceiling)."""
 
-    index: int
+    option: int
     alone_lower: float
     unit_cost_lower: float
     unit_cost_upper: float
     unit_metrics: tuple[float, ...]
     units_needed: float
     splittable: bool
+    whole_units: int
 
 
 def _dominates(k: _Profile, o: _Profile) -> bool:
@@ -621,19 +628,16 @@ def _dominates(k: _Profile, o: _Profile) -> bool:
     ``o``'s lower bound). With ``r = min_m m_o / m_k`` this is ``ceil(R_k s) <= r ceil(R_o s)``,
     checked at every step of ``ceil(R_o s)`` (``s = j / R_o``), the first 64 exactly and the rest
     by the sufficient ``R_k / R_o + 1/65 <= r``; only ``s = 1`` for unsplit workloads."""
-    pairs = [
-        (o.unit_cost_lower, k.unit_cost_upper),
-        *zip(o.unit_metrics, k.unit_metrics, strict=True),
-    ]
-    ratio = math.inf
-    for mine, theirs in pairs:
-        if theirs > 0:
-            ratio = min(ratio, mine / theirs)
+    theirs = k.unit_cost_upper
+    ratio = o.unit_cost_lower / theirs if theirs > 0 else math.inf
+    for mine, theirs in zip(o.unit_metrics, k.unit_metrics, strict=True):
+        if theirs > 0 and mine / theirs < ratio:
+            ratio = mine / theirs
     if ratio <= 0:
         return False
     rk, ro = k.units_needed, o.units_needed
-    full_o = math.ceil(ro - 1e-9)
-    if math.ceil(rk - 1e-9) > ratio * full_o * (1 + 1e-12):
+    full_o = o.whole_units
+    if k.whole_units > ratio * full_o * (1 + 1e-12):
         return False
     if not o.splittable:
         return True
@@ -680,6 +684,7 @@ def prune_dominated(
             lo, hi = span.get(o.pool, (math.inf, -math.inf))
             span[o.pool] = (min(lo, o.window_days[0]), max(hi, o.window_days[1]))
     groups: dict[tuple[Any, ...], list[_Profile]] = {}
+    kinds: dict[tuple[str, ...], tuple[bool, bool]] = {}
     for o in table.options:
         caps = tuple(member_of.get(o.index, ()))
         limited_pool = o.pool is not None and table.pools[o.pool].max_count is not None
@@ -693,20 +698,34 @@ def prune_dominated(
             lo, hi = span[o.pool]
             if not (o.window_days[0] <= lo and o.window_days[1] >= hi):
                 lower = o.usage_usd_per_unit
+        kind = kinds.get(caps)
+        if kind is None:
+            kind = kinds[caps] = (
+                any(c.startswith("accelerator_caps") for c in caps),
+                any(c.startswith("power_caps") for c in caps),
+            )
         metrics: list[float] = []
         if carbon:
             metrics.append(o.co2_location_kg_per_unit)
-        if limited_pool or any(c.startswith("accelerator_caps") for c in caps):
+        if limited_pool or kind[0]:
             metrics.append(float(o.unit_accelerators))
-        if any(c.startswith("power_caps") for c in caps):
+        if kind[1]:
             metrics.append(o.power_kw_per_unit)
+        whole = math.ceil(o.units_needed - 1e-9)
         profile = _Profile(
-            o.index, lower * o.units, lower, upper, tuple(metrics), o.units_needed, o.splittable
+            o.index,
+            lower * max(1, whole),
+            lower,
+            upper,
+            tuple(metrics),
+            o.units_needed,
+            o.splittable,
+            whole,
         )
         groups.setdefault((o.workload_index, caps), []).append(profile)
     keep: list[int] = []
     for rows in groups.values():
-        rows.sort(key=lambda p: (p.alone_lower, p.index))
+        rows.sort(key=lambda p: (p.alone_lower, p.option))
         kept: list[_Profile] = []
         for r in rows:
             for pos, k in enumerate(kept):
@@ -716,7 +735,7 @@ def prune_dominated(
                     break
             else:
                 kept.append(r)
-        keep.extend(k.index for k in kept)
+        keep.extend(k.option for k in kept)
     keep.sort()
     out = table.reindexed(keep)
     out.notes = [
