@@ -470,15 +470,15 @@ def _serving(
     osl: float,
     ttft_s: float | None,
     tpot_s: float | None,
-) -> _Replica | None:
-    """Best replica (fewest accelerators per request/s at the SLO), or None when none meets it."""
+) -> tuple[_Replica, ...]:
+    """Replicas that meet the SLO, fewest accelerators per request/s first (empty: none does)."""
     from gigawatt.errors import InputError
 
     try:
         tps = _memo(catalog, "tps", (model, accelerator, precision, isl + osl), _fitting_tps)
     except InputError:
-        return None
-    best: _Replica | None = None
+        return ()
+    found: list[_Replica] = []
     for tp in tps:
         grid: _RateGrid = _memo(
             catalog, "grid", (model, accelerator, precision, tp, isl, osl), _rate_grid
@@ -487,11 +487,20 @@ def _serving(
             rate = grid.offline_rate
         else:
             rate = grid.max_rate(ttft_s, tpot_s)
-        if rate <= 0 or not math.isfinite(rate):
-            continue
-        if best is None or tp / rate < best.tp / best.rate_per_s:
-            best = _Replica(tp, rate, grid.offline_rate)
-    return best
+        if rate > 0 and math.isfinite(rate):
+            found.append(_Replica(tp, rate, grid.offline_rate))
+    return tuple(sorted(found, key=lambda r: r.tp / r.rate_per_s))
+
+
+def _pick_replica(reps: tuple[_Replica, ...], peak_per_s: float | None) -> _Replica | None:
+    """The replica needing the fewest accelerators for ``peak_per_s`` whole replicas (ties: fewer
+    accelerators per request/s); the most efficient one when the load is not given. A small load
+    (an edge site) thus gets the smallest replica rather than the most efficient large one."""
+    if not reps:
+        return None
+    if peak_per_s is None:
+        return reps[0]
+    return min(reps, key=lambda r: (r.tp * math.ceil(peak_per_s / r.rate_per_s - 1e-9), r.tp))
 
 
 def _budget(target: float | None, spent: float) -> float | None:
@@ -518,11 +527,14 @@ def serving_performance(
             float(workload.input_tokens_per_request),
             float(workload.output_tokens_per_request),
         )
-        rep = _memo(
-            catalog,
-            "serving",
-            (workload.model, accelerator, precision, isl, osl, None, None),
-            _serving,
+        rep = _pick_replica(
+            _memo(
+                catalog,
+                "serving",
+                (workload.model, accelerator, precision, isl, osl, None, None),
+                _serving,
+            ),
+            None,
         )
         if rep is None:
             return Performance(0, math.inf, 0.0, 0.0, False, "model does not fit")
@@ -592,7 +604,7 @@ def serving_performance(
             0, math.inf, 0.0, 0.0, False, f"network round trip {rtt * 1e3:.1f} ms uses the SLO"
         )
     key = (workload.model, accelerator, precision, isl, osl, ttft, _q(tpot))
-    rep = _memo(catalog, "serving", key, _serving)
+    rep = _pick_replica(_memo(catalog, "serving", key, _serving), peak)
     if rep is None:
         return Performance(
             0,
