@@ -1,4 +1,4 @@
-"""Energy, carbon and cost of a job: economics.job_footprint and `gigawatt train --offer/...`."""
+"""Energy, carbon and cost of a job: footprint.job_footprint and `gigawatt train --offer/...`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gigawatt.catalog import load_catalog
-from gigawatt.economics import job_footprint, pick_offer
+from gigawatt.footprint import job_footprint, pick_offer
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -124,7 +124,7 @@ def test_train_cli_bad_offer_exits_2(run_cli: Run) -> None:
 
 
 def test_serving_footprint_per_token_figures(cat: Any) -> None:
-    from gigawatt.economics import serving_footprint
+    from gigawatt.footprint import serving_footprint
 
     out = serving_footprint(cat, "h100-sxm", 8, 1000.0, hours=2.0, venue="lambda")
     tokens = 1000.0 * 2.0 * 3600.0

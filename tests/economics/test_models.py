@@ -142,9 +142,10 @@ def test_facility_sizing_and_warnings() -> None:
 def test_footprint_and_offer_cost() -> None:
     from gigawatt import economics
     from gigawatt.catalog import load_catalog
+    from gigawatt.footprint import footprint
 
     cat = load_catalog(use_env=False)
-    fp = economics.footprint(cat, 1000.0, 700.0, "fr", pue=1.2)
+    fp = footprint(cat, 1000.0, 700.0, "fr", pue=1.2)
     assert fp["energy_it_kwh"] == pytest.approx(700.0)
     assert fp["energy_kwh"] == pytest.approx(840.0)
     assert fp["co2_market_kg"] <= fp["co2_location_kg"]

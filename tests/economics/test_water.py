@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gigawatt.catalog import load_catalog
-from gigawatt.economics import footprint, job_footprint, serving_footprint
+from gigawatt.footprint import footprint, job_footprint, serving_footprint
 from gigawatt.models.water import ewif_l_per_kwh
 
 Run = Callable[..., tuple[int, str, str]]

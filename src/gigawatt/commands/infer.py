@@ -99,7 +99,7 @@ def infer(
     """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
     --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
     from gigawatt.cli import _catalog
-    from gigawatt.economics import serving_footprint
+    from gigawatt.footprint import serving_footprint
     from gigawatt.infer import InferenceRequest, plan_inference
     from gigawatt.models.serving import ServingOptions
 

@@ -82,7 +82,7 @@ def train(
     """How long training takes, how many accelerator-hours, with which layout and goodput; with
     --offer/--venue/--region also energy, carbon, water and cost."""
     from gigawatt.cli import _catalog
-    from gigawatt.economics import job_footprint
+    from gigawatt.footprint import job_footprint
     from gigawatt.train import plan_training
 
     opts = _options(
