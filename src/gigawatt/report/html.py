@@ -13,10 +13,10 @@ from typing import Any
 
 from gigawatt.report.markdown import (
     ASSIGNMENT_COLUMNS,
-    cell,
     infeasibility_rows,
     runner_up_rows,
     sensitivity_rows,
+    text,
     totals_rows,
 )
 
@@ -43,7 +43,7 @@ def html_table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
             v = r.get(c)
             num = isinstance(v, int | float) and not isinstance(v, bool)
             cls = ' class="num"' if num else ""
-            tds.append(f"<td{cls}>{html.escape(cell(v).replace(chr(92) + '|', '|'))}</td>")
+            tds.append(f"<td{cls}>{html.escape(text(v))}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

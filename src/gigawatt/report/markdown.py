@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from gigawatt.report.tables import fmt
+
 ASSIGNMENT_COLUMNS = (
     "workload",
     "venue",
@@ -21,19 +23,19 @@ ASSIGNMENT_COLUMNS = (
 )
 
 
-def cell(value: Any) -> str:
-    """Compact text: numbers to 4 significant digits (thousands separated), null as '-'."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int):
+def text(value: Any) -> str:
+    """A cell's plain text: :func:`gigawatt.report.tables.fmt`, with thousands separators on
+    integers (counts) as well."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, list):
-        return ", ".join(cell(v) for v in value)
-    return str(value).replace("|", "\\|")
+        return ", ".join(text(v) for v in value)
+    return fmt(value)
+
+
+def cell(value: Any) -> str:
+    """A Markdown cell: :func:`text` with ``|`` escaped."""
+    return text(value).replace("|", "\\|")
 
 
 def table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
