@@ -28,8 +28,3 @@ def accelerator_hours_energy_kwh(accelerator_hours: float, power_w_per_accelerat
 def facility_energy_kwh(it_energy_kwh: float, pue: float) -> float:
     """Facility energy (kWh) = IT energy (kWh) x PUE (ratio >= 1)."""
     return it_energy_kwh * pue
-
-
-def annual_energy_kwh(power_kw: float) -> float:
-    """Energy (kWh) of ``power_kw`` (kW) drawn for a full year (8,760 h)."""
-    return power_kw * HOURS_PER_YEAR

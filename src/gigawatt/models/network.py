@@ -42,8 +42,3 @@ def alltoall_time_s(size_bytes: Num, n: Num, bandwidth_gb_per_s: Num, latency_s:
 def p2p_time_s(size_bytes: Num, bandwidth_gb_per_s: Num, latency_s: Num) -> Num:
     """Point-to-point transfer time (s) of ``size_bytes`` over one link."""
     return size_bytes / (bandwidth_gb_per_s * 1e9) + latency_s
-
-
-def gbit_to_gbyte_per_s(gbit_per_s: Num) -> Num:
-    """Convert a network rate in Gbit/s to GB/s (decimal)."""
-    return gbit_per_s / 8.0

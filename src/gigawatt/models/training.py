@@ -204,11 +204,6 @@ def hardware_flops_per_token(shape: TrainShape, recompute: Any, finetune: str = 
     return model_flops_per_token(shape, finetune) + extra
 
 
-def training_flops(shape: TrainShape, tokens: float, finetune: str = "full") -> float:
-    """Total model FLOPs of training on ``tokens`` tokens."""
-    return model_flops_per_token(shape, finetune) * tokens
-
-
 # ------------------------------------------------------------------------------------------
 # hardware and layouts
 # ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gigawatt.simulate.fleet import AWAY, Pool
+from gigawatt.simulate.fleet import Pool
 
 
 class PowerState:
@@ -89,8 +89,3 @@ class PowerState:
         if dyn <= 0:
             return 1.0
         return max(0.05, min(1.0, (self.cap_kw - self.idle_kw()) / dyn))
-
-
-def pool_present_nodes(pool: Pool) -> int:
-    """Nodes physically present (not reclaimed spot nodes)."""
-    return sum(1 for s in pool.state if s != AWAY)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -340,7 +339,3 @@ class World:
         if job.state == RUNNING:
             return job.useful_after(self._raw_done(job))
         return job.committed_s
-
-
-def finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None

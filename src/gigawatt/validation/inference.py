@@ -520,8 +520,3 @@ def median_errors(
             if errs:
                 out[(split, metric)] = float(np.median(errs))
     return out
-
-
-def with_constants(**changes: float) -> dict[str, inf.EngineConstants]:
-    """Engine constants with ``changes`` applied to every engine (for sensitivity tests)."""
-    return {e: replace(c, **changes) for e, c in inf.ENGINES.items()}
