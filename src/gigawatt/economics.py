@@ -106,6 +106,7 @@ class Setup:
     count: int
     utilization: float
     years: float
+    egress_gb_per_month: float = 0.0
 
 
 def resolve(
@@ -116,8 +117,13 @@ def resolve(
     years: float,
     region: str,
     cooling: str | None = None,
+    egress_gb_per_month: float = 0.0,
 ) -> Setup:
     """Validate inputs and pick the catalog rows for one comparison."""
+    if egress_gb_per_month < 0:
+        raise InputError(
+            f"egress {egress_gb_per_month!r} GB/month must be >= 0", where="--egress-gb-per-month"
+        )
     if count < 1:
         raise InputError(f"count {count!r} must be >= 1", where="--count")
     if not 0 < utilization <= 1:
@@ -141,6 +147,7 @@ def resolve(
         count,
         utilization,
         years,
+        egress_gb_per_month,
     )
 
 
@@ -253,7 +260,12 @@ def rental_option(catalog: Catalog, s: Setup, offer: Row) -> Row:
         w: rental_usd_per_useful_h(catalog, offer, s.utilization, p) for w, p in prices.items()
     }
     useful = tco.useful_hours_per_year(s.count, s.utilization)
-    per_year = per_h["typical"] * useful
+    egress_rate = offer.get("egress_usd_per_gb") or catalog.get("venues", offer["venue"]).get(
+        "egress_usd_per_gb"
+    )
+    egress_per_year = cost.egress_usd(egress_rate or 0.0, 12.0 * s.egress_gb_per_month)
+    per_year = per_h["typical"] * useful + egress_per_year
+    extra_per_h = egress_per_year / useful
     return {
         "id": offer["id"],
         "kind": kind,
@@ -261,14 +273,14 @@ def rental_option(catalog: Catalog, s: Setup, offer: Row) -> Row:
         "region": offer["region"],
         "pricing_model": offer["pricing_model"],
         "list_usd_per_gpu_hour": prices["typical"],
-        "usd_per_useful_gpu_hour": per_h["typical"],
-        "usd_per_useful_gpu_hour_low": per_h["low"],
-        "usd_per_useful_gpu_hour_high": per_h["high"],
+        "usd_per_useful_gpu_hour": per_h["typical"] + extra_per_h,
+        "usd_per_useful_gpu_hour_low": per_h["low"] + extra_per_h,
+        "usd_per_useful_gpu_hour_high": per_h["high"] + extra_per_h,
         "total_usd": per_year * s.years,
         "capex_usd": 0.0,
         "opex_usd_per_year": per_year,
-        "egress_usd_per_gb": offer.get("egress_usd_per_gb")
-        or catalog.get("venues", offer["venue"]).get("egress_usd_per_gb"),
+        "egress_usd_per_gb": egress_rate,
+        "egress_usd_per_year": egress_per_year,
     }
 
 
@@ -302,12 +314,16 @@ def compare(
     years: float = 4.0,
     region: str = "us",
     cooling: str | None = None,
+    egress_gb_per_month: float = 0.0,
 ) -> Row:
-    """Owning, colocating and every catalog offer for ``accelerator`` side by side.
+    """Owning, colocating and every catalog offer for ``accelerator`` side by side; rentals pay
+    their venue's egress on ``egress_gb_per_month`` (GB/month; owned and colocated sites: none).
 
     Returns ``{"inputs", "options", "break_even"}``; options are sorted by $/useful GPU-hour.
     """
-    s = resolve(catalog, accelerator, count, utilization, years, region, cooling)
+    s = resolve(
+        catalog, accelerator, count, utilization, years, region, cooling, egress_gb_per_month
+    )
     options, owned = [], {}
     notes: list[str] = []
     for kind in ("owned", "colo"):

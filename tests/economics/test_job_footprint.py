@@ -166,3 +166,26 @@ def test_infer_cli_adds_cost_per_million_tokens(run_cli: Run) -> None:
         assert result[key] is not None and result[key] > 0, key
     per_million = result["cost_usd"] / (result["throughput_output_tokens_per_s"] * 3600 / 1e6)
     assert result["usd_per_million_tokens"] == pytest.approx(per_million)
+
+
+def test_tco_rentals_pay_egress(cat: Any) -> None:
+    from gigawatt.economics import compare
+
+    base = {o["id"]: o for o in compare(cat, "h100-sxm", 8)["options"]}
+    moved = {o["id"]: o for o in compare(cat, "h100-sxm", 8, egress_gb_per_month=1000.0)["options"]}
+    aws = "aws-p5-h100-sxm-on-demand-us-east-1"
+    rate = cat.get("venues", "aws")["egress_usd_per_gb"]
+    assert rate and moved[aws]["egress_usd_per_year"] == pytest.approx(rate * 12_000)
+    assert moved[aws]["opex_usd_per_year"] == pytest.approx(
+        base[aws]["opex_usd_per_year"] + rate * 12_000
+    )
+    assert moved[aws]["usd_per_useful_gpu_hour"] > base[aws]["usd_per_useful_gpu_hour"]
+    owned = [i for i, o in base.items() if o["kind"] == "owned"]
+    assert all(moved[i]["total_usd"] == base[i]["total_usd"] for i in owned)
+
+
+def test_tco_negative_egress_exits_2(run_cli: Run) -> None:
+    code, _, err = run_cli(
+        "tco", "--accelerator", "h100-sxm", "--count", "8", "--egress-gb-per-month", "-1"
+    )
+    assert code == 2 and "--egress-gb-per-month" in err

@@ -32,13 +32,19 @@ def tco(
             "the system's.",
         ),
     ] = None,
+    egress_gb_per_month: Annotated[
+        float,
+        typer.Option("--egress-gb-per-month", help="Data moved out of rented clouds, GB/month."),
+    ] = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Compare owning, colocating, reserving, on-demand, spot and contracts ($/useful GPU-hour)."""
     from gigawatt.cli import _catalog
     from gigawatt.economics import compare
 
-    result = compare(_catalog(), accelerator, count, utilization, years, region, cooling)
+    result = compare(
+        _catalog(), accelerator, count, utilization, years, region, cooling, egress_gb_per_month
+    )
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return

@@ -6,7 +6,8 @@
 - Spot: each preemption loses on average half a checkpoint interval of work plus a restart; the paid
   hours that produce useful work shrink by that lost fraction, and a share of the work falls back to
   on-demand when spot capacity is missing.
-- Hidden costs: egress ($/GB x GB moved) and per-hour extras (storage, support) add to the price.
+- Hidden costs: egress ($/GB x GB moved; `gigawatt tco --egress-gb-per-month`); storage and
+  support have no sourced figures in the catalog yet.
 """
 
 from __future__ import annotations
@@ -47,13 +48,6 @@ def spot_usd_per_useful_h(
 def egress_usd(egress_usd_per_gb: float, data_gb: float) -> float:
     """Egress charge (USD) for moving ``data_gb`` (GB) out at ``egress_usd_per_gb``."""
     return egress_usd_per_gb * data_gb
-
-
-def with_hidden_costs_usd_per_h(
-    usd_per_h: float, *, storage_usd_per_h: float = 0.0, support_fraction: float = 0.0
-) -> float:
-    """Price (USD/accelerator-h) plus storage (USD/h) and a support uplift (fraction of price)."""
-    return usd_per_h * (1.0 + support_fraction) + storage_usd_per_h
 
 
 def job_cost_usd(usd_per_useful_accel_h: float, accelerator_hours: float) -> float:
