@@ -371,7 +371,7 @@ def _evaluate(
     idx = rng.integers(0, isl.size, srv.MC_SAMPLES)
     s_isl, s_osl = isl[idx], osl[idx]
     per_rep_devices = int(_f(rep.devices))
-    seqs = int(_f(rep.max_sequences(mi + mo)))
+    seqs = int(_f(rep.slots(mi, mo)))
     kv_gib = max(_f(rep.kv_budget()), 0.0) * cand.n * replicas / inf.GIB
     if mode == "offline":
         st = srv.offline(rep, mi, mo)

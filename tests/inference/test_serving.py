@@ -47,6 +47,15 @@ def test_closed_loop_beyond_kv_capacity_queues(rep: srv.Replica) -> None:
     assert st.ttft_s[1] > 3 * st.ttft_s[0]
 
 
+def test_kv_admission_counts_the_output_by_engine_policy(rep: srv.Replica) -> None:
+    """TensorRT-LLM reserves the whole output; vLLM/SGLang allocate on demand (half on average)."""
+    assert float(rep.slots(1024, 2048)) == min(float(rep.max_sequences(1024 + 2048)), 2048)
+    on_demand = replace(rep, engine=inf.engine_constants("vllm"), max_batch=4096.0)
+    held = float(on_demand.slots(1024, 2048))
+    assert held == float(on_demand.max_sequences(1024 + 1024))
+    assert held > float(rep.slots(1024, 2048))
+
+
 def test_poisson_stable_and_overloaded(rep: srv.Replica) -> None:
     cap = float(srv.offline(rep, 1024, 256).output_tokens_per_s) / 256
     st = srv.poisson(rep, np.array([0.1 * cap, 0.5 * cap, 1.5 * cap]), 1024, 256)

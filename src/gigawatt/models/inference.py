@@ -92,6 +92,12 @@ class EngineConstants:
         prefill_chunk_tokens: prompt tokens the scheduler batches into one forward step
             (vLLM ``max_num_batched_tokens``, SGLang ``chunked_prefill_size``, TensorRT-LLM
             ``max_num_tokens``), tokens; not fitted.
+        kv_output_share: share of a request's output tokens its KV cache holds on average
+            while it runs, for admission: 0.5 for engines that allocate KV blocks on demand
+            (vLLM, SGLang: a running sequence holds its prompt and on average half its output
+            when sequences are staggered), 1 for TensorRT-LLM's default
+            ``GUARANTEED_NO_EVICT`` policy, which reserves the whole output up front;
+            dimensionless, not fitted.
     """
 
     bw_eff: float
@@ -103,6 +109,7 @@ class EngineConstants:
     collective_latency_s: float
     ttft_steps: float = 1.0
     prefill_chunk_tokens: float = 8192.0
+    kv_output_share: float = 1.0
 
     def as_dict(self) -> dict[str, float]:
         """Field name -> value."""
@@ -115,15 +122,16 @@ class EngineConstants:
 ENGINES: dict[str, EngineConstants] = {
     # fields: bw_eff, decode_eff, prefill_eff, layer_overhead_s, ttft_overhead_s, burst_share,
     # collective_latency_s, ttft_steps (fit of 2026-11-22, docs/models/inference.md),
-    # prefill_chunk_tokens (engine default, not fitted; assumption, see docs)
+    # prefill_chunk_tokens (engine setting, not fitted; sources in docs), kv_output_share
+    # (engine's KV admission policy, not fitted)
     "vllm": EngineConstants(
-        0.9009, 0.2274, 0.5849, 74.12e-6, 0.06669, 0.1536, 25.82e-9, 2.622e-09, 8192.0
+        0.9017, 0.2274, 0.6414, 74.28e-6, 0.06774, 0.1649, 25.02e-9, 1.247e-08, 8192.0, 0.5
     ),
     "sglang": EngineConstants(
-        0.8303, 0.2274, 0.1, 127.3e-6, 9.179e-06, 0.106, 25.82e-9, 29.63, 8192.0
+        0.8071, 0.2274, 0.1085, 127.0e-6, 1.081e-09, 0.01934, 25.02e-9, 29.96, 32768.0, 0.5
     ),
     "trtllm": EngineConstants(
-        0.6682, 0.2274, 0.7684, 61.78e-6, 0.08513, 0.1238, 25.82e-9, 12.04, 8192.0
+        0.6685, 0.2274, 0.765, 61.88e-6, 0.08793, 0.1241, 25.02e-9, 11.66, 8192.0, 1.0
     ),
 }
 ENGINE_NAMES: tuple[str, ...] = tuple(ENGINES)

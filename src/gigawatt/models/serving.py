@@ -112,6 +112,14 @@ class Replica:
         mem = inf.max_concurrent_sequences(self.kv_budget(), per_tok, seq_tokens, self.dp)
         return mem
 
+    def slots(self, isl: ArrayLike, osl: ArrayLike) -> Any:
+        """Requests of ``isl`` prompt and ``osl`` output tokens the engine runs at once: KV
+        memory for the prompt plus the share of the output its admission policy counts
+        (``kv_output_share``), capped by the engine's batch limit; at least 1."""
+        share = float(self.engine.kv_output_share)
+        held = self.max_sequences(np.asarray(isl, dtype=float) + share * np.asarray(osl))
+        return np.maximum(np.minimum(held, np.asarray(self.max_batch, dtype=float)), 1.0)
+
     def decode_step(self, batch: ArrayLike, context: ArrayLike) -> Any:
         """Time (s) per output token of one sequence in a step of ``batch`` sequences.
 
@@ -278,10 +286,7 @@ def closed_loop(r: Replica, concurrency: ArrayLike, isl: ArrayLike, osl: ArrayLi
     """
     c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
     i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
-    slots = np.maximum(
-        np.minimum(r.max_sequences(i + o), np.asarray(r.max_batch, dtype=float)), 1.0
-    )
-    run = np.minimum(c, slots)
+    run = np.minimum(c, r.slots(i, o))
     td = r.decode_step(run, i + o / 2.0)
     tp = r.prefill(i)
     tpb = r.prefill(i, batched=True)
@@ -313,8 +318,7 @@ def closed_loop(r: Replica, concurrency: ArrayLike, isl: ArrayLike, osl: ArrayLi
 def offline(r: Replica, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
     """Maximum throughput: as many sequences as the KV cache and engine batch cap allow."""
     i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
-    c = np.minimum(r.max_sequences(i + o), np.asarray(r.max_batch, dtype=float))
-    c = np.maximum(c, 1.0)
+    c = r.slots(i, o)
     td = r.decode_step(c, i + o / 2.0)
     tp = r.prefill(i)
     tpb = r.prefill(i, batched=True)

@@ -9,10 +9,10 @@ Cases live in ``data/inference_cases.csv`` (bundled, each row with its source):
 
 ``split`` is ``train`` (used by :func:`fit_engine_constants`) or ``test`` (held out: every GB200
 run, i.e. unseen hardware, and a fixed quarter of the rest chosen by a hash of the run's
-configuration, so repeated measurements share a split). Data-quality rules R1/R2
-(:func:`quality_exclusions`) exclude irreproducible or implausible metrics from fitting and
-grading; they are still printed. Tolerance of a graded case: :data:`TOLERANCE` by metric; the
-family targets are median |error| <= 15 % (throughput, TPOT) and <= 20 % (TTFT).
+configuration, so repeated measurements share a split). Data-quality rules R1-R4
+(:mod:`gigawatt.validation.inference_quality`) exclude irreproducible or implausible metrics
+from fitting and grading; they are still printed. Tolerance of a graded case: :data:`TOLERANCE`
+by metric; the family targets are median |error| <= 15 % (throughput, TPOT) and <= 20 % (TTFT).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.models import inference as inf
 from gigawatt.models import serving as srv
 from gigawatt.resolve import model_architecture
+from gigawatt.validation.inference_quality import quality_exclusions
 from gigawatt.validation.report import Case, compared
 
 F64 = NDArray[np.float64]
@@ -170,12 +171,11 @@ class CaseArrays:
             self.groups.append((engine, sel, r))
 
     def kv_capacity(self) -> F64:
-        """Sequences of ``isl + osl`` tokens a replica holds (KV-cache memory arithmetic and the
-        engine's batch cap; no fitted constant), per case."""
+        """Requests a replica runs at once (KV-cache memory arithmetic with the engine's
+        admission policy and batch cap; no fitted constant), per case."""
         out = np.full(len(self.cases), np.nan)
         for _engine, sel, r in self.groups:
-            held = r.max_sequences(self.isl[sel] + self.osl[sel])
-            out[sel] = np.minimum(held, self.max_batch[sel])
+            out[sel] = r.slots(self.isl[sel], self.osl[sel])
         return out
 
     def predict(self, constants: dict[str, inf.EngineConstants]) -> Predictions:
@@ -202,83 +202,6 @@ def _measured(cases: Sequence[InferenceCase]) -> Predictions:
         )
 
     return Predictions(col("ttft_s"), col("tpot_s"), col("output_tokens_per_s"))
-
-
-# --------------------------------------------------------------------------------------------
-# data-quality rules (stated before any fit, applied by rule to every case, never per case)
-# --------------------------------------------------------------------------------------------
-
-#: R1: a configuration measured more than once (same engine and version, model, accelerator,
-#: precision and quantisation, lengths, concurrency, layout) whose measurements of a metric
-#: spread by more than this (max / min - 1) is not reproducible: that metric of every copy is
-#: excluded from fitting and grading.
-REPEAT_SPREAD = 0.25
-#: R2: a run whose TTFT exceeds this many of its own TPOT although the KV cache holds all its
-#: concurrent sequences (so no request waits for a slot) measured something other than prefill
-#: and scheduling (warm-up, kernel JIT compilation, request retraction): its TTFT is excluded.
-TTFT_OVER_TPOT_LIMIT = 200.0
-#: R3: the same measurement (TTFT and TPOT equal to 1 microsecond) recorded under different
-#: configurations (layout or concurrency): at most one label is right, so every copy of both
-#: metrics is excluded. (The silicon sample lists e.g. a 4-GPU SGLang "tp4 ep4" run also as
-#: "tp16, moe_tp 4 x moe_ep 4", and attention-DP runs as 8 x 16 and 64 x 2 requests.)
-SAME_MEASUREMENT_S = 1e-6
-
-
-def quality_exclusions(cases: Sequence[InferenceCase], capacity: F64) -> dict[tuple[int, str], str]:
-    """(case index, metric) -> rule that excludes it (R1, R3, R2 above: the first that applies);
-    ``capacity`` from :meth:`CaseArrays.kv_capacity`."""
-    out: dict[tuple[int, str], str] = {}
-    groups: dict[tuple[object, ...], list[int]] = {}
-    for k, c in enumerate(cases):
-        if c.kind == "serving":
-            groups.setdefault(c.config_key(), []).append(k)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        for metric in ("ttft_s", "tpot_s"):
-            values = [getattr(cases[k], metric) for k in members]
-            if None in values:
-                continue
-            if max(values) / min(values) - 1.0 > REPEAT_SPREAD:
-                spread = max(values) / min(values) - 1.0
-                for k in members:
-                    out[(k, metric)] = (
-                        f"R1: {len(members)} repeated measurements spread {spread:.0%}"
-                        f" > {REPEAT_SPREAD:.0%}"
-                    )
-    labels: dict[tuple[object, ...], list[int]] = {}
-    for k, c in enumerate(cases):
-        if c.kind == "serving" and c.ttft_s is not None and c.tpot_s is not None:
-            pair = (
-                c.engine,
-                c.model,
-                c.accelerator,
-                c.isl,
-                c.osl,
-                round(c.ttft_s / SAME_MEASUREMENT_S),
-                round(c.tpot_s / SAME_MEASUREMENT_S),
-            )
-            labels.setdefault(pair, []).append(k)
-    for members in labels.values():
-        configs = {cases[k].config_key()[2:] for k in members}  # engine version may differ
-        if len(configs) < 2:
-            continue
-        for k in members:
-            for metric in ("ttft_s", "tpot_s"):
-                out[(k, metric)] = (
-                    f"R3: the same measurement is recorded under {len(configs)} configurations"
-                )
-    for k, c in enumerate(cases):
-        if c.kind != "serving" or c.ttft_s is None or not c.tpot_s or c.concurrency is None:
-            continue
-        ratio = c.ttft_s / c.tpot_s
-        if ratio > TTFT_OVER_TPOT_LIMIT and c.concurrency <= capacity[k]:
-            out.setdefault(
-                (k, "ttft_s"),
-                f"R2: TTFT = {ratio:.0f} TPOT > {TTFT_OVER_TPOT_LIMIT:.0f} with all"
-                f" {c.concurrency:g} sequences in the KV cache ({capacity[k]:.0f})",
-            )
-    return out
 
 
 def _graded(meas: Predictions, exclusions: dict[tuple[int, str], str]) -> Predictions:
@@ -315,7 +238,7 @@ _PER_ENGINE = (
 _GLOBAL = ("collective_latency_s",)
 #: Held at their stored values: the decode matmul efficiency (only the two training
 #: throughput rows constrain it; see docs) and the scheduler's token budget (engine default).
-_HELD = ("decode_eff", "prefill_chunk_tokens")
+_HELD = ("decode_eff", "prefill_chunk_tokens", "kv_output_share")
 #: Fitted efficiencies live in [lower bound, 1]: prefill reaches at least 10 % of the dense peak
 #: (prior; MoE prefill on B200 sits near it, see docs/models/inference.md); the others in (0, 1].
 _BOUNDS = {"bw_eff": 0.0, "decode_eff": 0.0, "prefill_eff": 0.1, "burst_share": 0.0}
@@ -403,7 +326,7 @@ def fit_engine_constants(catalog: Catalog, restarts: int = 3) -> dict[str, inf.E
     """
     train = [c for c in load_cases() if c.split == "train"]
     arrays = CaseArrays(train, catalog)
-    meas = _graded(_measured(train), quality_exclusions(train, arrays.kv_capacity()))
+    meas = _graded(_measured(train), quality_exclusions(train, arrays))
     engines = sorted(set(inf.ENGINES))
 
     def loss(x: F64) -> float:
@@ -441,7 +364,7 @@ def case_errors(
     cases = load_cases()
     arrays = CaseArrays(cases, catalog)
     pred = arrays.predict(constants or inf.ENGINES)
-    exclusions = quality_exclusions(cases, arrays.kv_capacity())
+    exclusions = quality_exclusions(cases, arrays)
     out = []
     for i, c in enumerate(cases):
         for name in ("ttft_s", "tpot_s", "output_tokens_per_s"):
