@@ -145,3 +145,17 @@ def test_bundled_constants_are_a_fit_not_a_guess() -> None:
                     continue  # below the fit's bound (prior: >= 10 % of peak in prefill)
                 moved = {**inf.ENGINES, engine: replace(const, **{name: value})}
                 assert _train_loss(moved) > 0.98 * base, (engine, name, factor)
+
+
+def test_validate_summary_gives_the_graded_median(
+    run_cli: Run, errors: dict[tuple[str, str], float]
+) -> None:
+    """The per-metric summary reports the median over graded cases next to the overall one."""
+    _code, out, _ = run_cli("validate", "--json")
+    by_metric = {
+        s["metric"]: s for s in json.loads(out)["summary_by_metric"] if s["family"] == v.FAMILY
+    }
+    ttft = by_metric["ttft_s"]
+    assert 0 < ttft["graded"] < ttft["cases"]
+    assert ttft["median_abs_error_rel_graded"] == pytest.approx(errors[("all", "ttft_s")])
+    assert ttft["median_abs_error_rel"] != ttft["median_abs_error_rel_graded"]

@@ -171,15 +171,18 @@ def entry_table(table_name: str, row: dict[str, Any], extra: dict[str, Any]) -> 
 def validation_tables(report: ValidationReport, *, failed_only: bool = False) -> list[Table]:
     """Per-family summary, then every case (or only failing ones; full sources in --json)."""
     summary = Table(title="Validation summary", box=box.SIMPLE_HEAD, header_style="bold")
-    for col in ("family", "metric", "cases", "failed", "median |error|", "max |error|"):
+    columns = ("family", "metric", "cases", "graded", "failed", "median |error|")
+    for col in (*columns, "median graded", "max |error|"):
         summary.add_column(col, justify="left" if col in ("family", "metric") else "right")
     for s in [*report.summaries(), *report.metric_summaries()]:
         summary.add_row(
             s.family,
             s.metric or "(all)",
             str(s.cases),
+            str(s.graded),
             str(s.failed),
             _pct(s.median_abs_error_rel),
+            _pct(s.median_abs_error_rel_graded),
             _pct(s.max_abs_error_rel),
         )
     cases = Table(title="Validation cases", box=box.SIMPLE_HEAD, header_style="bold")

@@ -77,7 +77,12 @@ def checked(
 
 @dataclass(frozen=True)
 class FamilySummary:
-    """Counts and errors of a group of cases: a family, or (``metric`` set) one of its metrics."""
+    """Counts and errors of a group of cases: a family, or (``metric`` set) one of its metrics.
+
+    ``median_abs_error_rel`` and ``max_abs_error_rel`` cover every compared case;
+    ``graded`` counts the cases with a tolerance (the rest are printed but excluded by a stated
+    data-quality rule) and ``median_abs_error_rel_graded`` is the median over those.
+    """
 
     family: str
     cases: int
@@ -85,10 +90,14 @@ class FamilySummary:
     median_abs_error_rel: float | None
     max_abs_error_rel: float | None
     metric: str | None = None
+    graded: int = 0
+    median_abs_error_rel_graded: float | None = None
 
 
 def _summary(family: str, cases: list[Case], metric: str | None = None) -> FamilySummary:
     errors = [abs(e) for c in cases if (e := c.error_rel) is not None]
+    graded = [c for c in cases if c.tolerance_rel is not None]
+    graded_errors = [abs(e) for c in graded if (e := c.error_rel) is not None]
     return FamilySummary(
         family,
         len(cases),
@@ -96,6 +105,8 @@ def _summary(family: str, cases: list[Case], metric: str | None = None) -> Famil
         statistics.median(errors) if errors else None,
         max(errors) if errors else None,
         metric,
+        len(graded),
+        statistics.median(graded_errors) if graded_errors else None,
     )
 
 
