@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 Handler = Callable[[Any], None]
 _push = heapq.heappush
@@ -86,28 +87,9 @@ class Kernel:
         return count
 
 
-class ExpStream:
-    """Exponential variates drawn in blocks from a generator (fast scalar sampling)."""
-
-    __slots__ = ("_block", "_it", "_rng", "_scale")
-
-    def __init__(self, rng: np.random.Generator, mean: float, block: int = 65_536) -> None:
-        self._rng = rng
-        self._scale = mean
-        self._block = block
-        self._it: Iterator[float] = iter(())
-
-    def __call__(self) -> float:
-        """Next variate (same unit as ``mean``)."""
-        try:
-            return next(self._it)
-        except StopIteration:
-            self._it = iter(self._rng.exponential(self._scale, self._block).tolist())
-            return next(self._it)
-
-
-class UniformStream:
-    """Uniform [0, 1) variates drawn in blocks from a generator."""
+class _BlockStream:
+    """Scalar variates served from blocks drawn at once from a generator (fast sampling);
+    subclasses say how a block is drawn."""
 
     __slots__ = ("_block", "_it", "_rng")
 
@@ -116,10 +98,35 @@ class UniformStream:
         self._block = block
         self._it: Iterator[float] = iter(())
 
+    def _draw(self) -> NDArray[np.float64]:
+        raise NotImplementedError
+
     def __call__(self) -> float:
-        """Next variate in [0, 1)."""
+        """Next variate."""
         try:
             return next(self._it)
         except StopIteration:
-            self._it = iter(self._rng.random(self._block).tolist())
+            self._it = iter(self._draw().tolist())
             return next(self._it)
+
+
+class ExpStream(_BlockStream):
+    """Exponential variates of mean ``mean`` (same unit as the variates)."""
+
+    __slots__ = ("_scale",)
+
+    def __init__(self, rng: np.random.Generator, mean: float, block: int = 65_536) -> None:
+        super().__init__(rng, block)
+        self._scale = mean
+
+    def _draw(self) -> NDArray[np.float64]:
+        return self._rng.exponential(self._scale, self._block)
+
+
+class UniformStream(_BlockStream):
+    """Uniform [0, 1) variates."""
+
+    __slots__ = ()
+
+    def _draw(self) -> NDArray[np.float64]:
+        return self._rng.random(self._block)
