@@ -29,8 +29,8 @@ peaks in TFLOPS (1e12 FLOP/s).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -184,8 +184,7 @@ class ModelShape:
 
     def take(self, index: ArrayLike) -> ModelShape:
         """Rows ``index`` of a stacked shape (see :func:`stack_models`)."""
-        idx = np.asarray(index)
-        return ModelShape(**{f.name: np.asarray(getattr(self, f.name))[idx] for f in fields(self)})
+        return _take(self, index)
 
 
 @dataclass(frozen=True)
@@ -203,10 +202,7 @@ class HardwareShape:
 
     def take(self, index: ArrayLike) -> HardwareShape:
         """Rows ``index`` of a stacked shape (see :func:`stack_hardware`)."""
-        idx = np.asarray(index)
-        return HardwareShape(
-            **{f.name: np.asarray(getattr(self, f.name))[idx] for f in fields(self)}
-        )
+        return _take(self, index)
 
     def peak_tflops(self, compute_precision: ArrayLike) -> Any:
         """Peak for each compute precision code (0 bf16, 1 fp8, 2 fp4); NaN when absent."""
@@ -272,24 +268,32 @@ def hardware_shape(row: Mapping[str, Any]) -> HardwareShape:
     )
 
 
+_Shape = TypeVar("_Shape", "ModelShape", "HardwareShape")
+
+
+def _take(shape: _Shape, index: ArrayLike) -> _Shape:
+    """Rows ``index`` of every field of a stacked shape."""
+    idx = np.asarray(index)
+    return replace(
+        shape, **{f.name: np.asarray(getattr(shape, f.name))[idx] for f in fields(shape)}
+    )
+
+
+def _stack(cls: type[_Shape], shapes: Sequence[_Shape]) -> _Shape:
+    """One shape of class ``cls`` whose fields are arrays over ``shapes``."""
+    return cls(
+        **{f.name: np.array([float(getattr(s, f.name)) for s in shapes]) for f in fields(cls)}
+    )
+
+
 def stack_models(shapes: Sequence[ModelShape]) -> ModelShape:
     """Stack many shapes into one with array fields (index with :meth:`ModelShape.take`)."""
-    return ModelShape(
-        **{
-            f.name: np.array([float(getattr(s, f.name)) for s in shapes])
-            for f in fields(ModelShape)
-        }
-    )
+    return _stack(ModelShape, shapes)
 
 
 def stack_hardware(shapes: Sequence[HardwareShape]) -> HardwareShape:
     """Stack many hardware shapes into one with array fields."""
-    return HardwareShape(
-        **{
-            f.name: np.array([float(getattr(s, f.name)) for s in shapes])
-            for f in fields(HardwareShape)
-        }
-    )
+    return _stack(HardwareShape, shapes)
 
 
 def precision_codes(precisions: Sequence[str]) -> tuple[F64, F64]:

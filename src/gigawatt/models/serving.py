@@ -120,14 +120,9 @@ class Replica:
         held = self.max_sequences(np.asarray(isl, dtype=float) + share * np.asarray(osl))
         return np.maximum(np.minimum(held, np.asarray(self.max_batch, dtype=float)), 1.0)
 
-    def decode_step(self, batch: ArrayLike, context: ArrayLike) -> Any:
-        """Time (s) per output token of one sequence in a step of ``batch`` sequences.
-
-        With speculative decoding: (verify step of ``batch * (k+1)`` tokens + ``k`` draft steps)
-        divided by the expected tokens per step.
-        """
-        o = self.options
-        base = inf.decode_step_time_s(
+    def _step_time(self, batch: ArrayLike, context: ArrayLike) -> Any:
+        """One forward step of ``batch`` sequences at mean ``context`` on this replica, s."""
+        return inf.decode_step_time_s(
             self.model,
             self.hardware,
             self.weight_bytes,
@@ -141,23 +136,19 @@ class Replica:
             self.engine,
             pp=self.pp,
         )
+
+    def decode_step(self, batch: ArrayLike, context: ArrayLike) -> Any:
+        """Time (s) per output token of one sequence in a step of ``batch`` sequences.
+
+        With speculative decoding: (verify step of ``batch * (k+1)`` tokens + ``k`` draft steps)
+        divided by the expected tokens per step.
+        """
+        o = self.options
+        base = self._step_time(batch, context)
         if o.spec_tokens <= 0:
             return base
         k = float(o.spec_tokens)
-        verify = inf.decode_step_time_s(
-            self.model,
-            self.hardware,
-            self.weight_bytes,
-            self.compute_code,
-            self.kv_bytes,
-            self.tp,
-            self.ep,
-            self.dp,
-            np.asarray(batch) * (k + 1.0),
-            context,
-            self.engine,
-            pp=self.pp,
-        )
+        verify = self._step_time(np.asarray(batch) * (k + 1.0), context)
         return (verify + k * o.spec_draft_cost * base) / expected_tokens_per_step(
             o.spec_acceptance, o.spec_tokens
         )
