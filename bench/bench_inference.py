@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import load_catalog
+from gigawatt.evaluate.resolve import model_architecture
 from gigawatt.models import inference as inf
 from gigawatt.models import serving as srv
-from gigawatt.resolve import model_architecture
 
 MODELS = (
     "llama-3.1-8b",

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from gigawatt.catalog import load_catalog
+from gigawatt.evaluate.resolve import model_architecture
+from gigawatt.evaluate.training import default_global_batch_tokens, hardware_for
 from gigawatt.models.layout import candidate_layouts, search_layouts, search_layouts_naive
 from gigawatt.models.training import train_shape
-from gigawatt.resolve import model_architecture
-from gigawatt.train import default_global_batch_tokens, hardware_for
 
 
 def median_s(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.evaluate.performance import clear_memo as performance_memo_clear
 from gigawatt.optimize.lazy import BASELINE_PATH, DEFAULT_PATH, SolvePath
-from gigawatt.optimize.performance import clear_memo as performance_memo_clear
-from gigawatt.plan import plan_scenario
+from gigawatt.optimize.plan import plan_scenario
 from gigawatt.spec import Scenario, parse_scenario
 
 MODELS = ("llama-3.1-8b", "qwen2.5-7b", "llama-3.1-70b", "mixtral-8x7b")

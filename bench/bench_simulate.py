@@ -34,7 +34,7 @@ import numpy as np
 
 from gigawatt.simulate.queueing import mmc_simulate
 from gigawatt.simulate.run import simulate
-from gigawatt.simulate.scenario import parse_scenario
+from gigawatt.spec.simulation import parse_simulation
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA, MU, SERVERS = 3.0, 1.0, 4
@@ -210,7 +210,7 @@ def main() -> None:
     else:
         print("  SimPy           : not installed (see the module docstring)")
 
-    sc = parse_scenario(training_fleet(args.jobs))
+    sc = parse_simulation(training_fleet(args.jobs))
     t_jobs, r = median_of(lambda: simulate(sc, keep_jobs=False), 1)
     k = r.kpis
     print(
@@ -221,7 +221,7 @@ def main() -> None:
         f"{args.jobs / t_jobs:,.0f} jobs/s"
     )
 
-    sc = parse_scenario(azure_hour())
+    sc = parse_simulation(azure_hour())
     t_trace, r = median_of(lambda: simulate(sc, keep_jobs=False), args.repeat)
     k = r.kpis
     print(

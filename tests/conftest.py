@@ -21,7 +21,7 @@ def run_cli(
     """Run ``gigawatt <args>`` in-process through the console entry point.
 
     Returns (exit code, stdout, stderr)."""
-    from gigawatt.cli import main
+    from gigawatt.cli.app import main
 
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("GIGAWATT_CATALOG_PATH", raising=False)

@@ -1,5 +1,5 @@
 """``python -m gigawatt``: same as the ``gigawatt`` console script."""
 
-from gigawatt.cli import main
+from gigawatt.cli.app import main
 
 main()

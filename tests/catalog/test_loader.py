@@ -214,8 +214,8 @@ def test_bundled_files_match_schema_header_order() -> None:
 def test_model_overlay_reads_its_config_from_overlay_dir(tmp_path: Path, bundled: Any) -> None:
     import shutil
 
+    from gigawatt.evaluate.resolve import model_architecture
     from gigawatt.models.params import parameter_counts
-    from gigawatt.resolve import model_architecture
 
     base = bundled.get("models", "llama-3.1-8b")
     (tmp_path / "models").mkdir()

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gigawatt.adapters.hf_config import load_hf_config
 from gigawatt.models.architecture import ModelArchitecture
-from gigawatt.models.hf_config import load_hf_config
 from gigawatt.models.params import ParameterCounts, parameter_counts
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.evaluate.performance import Performance
+from gigawatt.evaluate.table import OptionTable, build_option_table
 from gigawatt.optimize.build import Weights, build_model
 from gigawatt.optimize.check import check_plan
-from gigawatt.optimize.performance import Performance
 from gigawatt.optimize.solve import Solution, solve_model
-from gigawatt.optimize.table import OptionTable, build_option_table
 from gigawatt.spec import Scenario, parse_scenario
 
 _CATALOG: list[Catalog] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from gigawatt.simulate.run import simulate
-from gigawatt.simulate.scenario import parse_scenario
+from gigawatt.spec.simulation import parse_simulation
 
 
 def _occupancy(shared: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +44,7 @@ def test_philly_replay_mean_occupancy(shared: Path) -> None:
     nodes = 420  # the cluster size of most of the trace
     mean_active = float(active[total == nodes].mean())
     rate_per_h = mean_active / float(runtimes_s.mean()) * 3600.0  # Little's law
-    sc = parse_scenario(
+    sc = parse_simulation(
         {
             "days": 20,
             "sample_interval_s": 60,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gigawatt.simulate.run import SimResult, simulate
-from gigawatt.simulate.scenario import parse_scenario
+from gigawatt.spec.simulation import parse_simulation
 
 
 def _run(
@@ -21,7 +21,7 @@ def _run(
     failures: dict[str, Any] | None = None,
     streams: list[dict[str, Any]] | None = None,
 ) -> SimResult:
-    sc = parse_scenario(
+    sc = parse_simulation(
         {
             "days": days,
             "sample_interval_s": 600,
@@ -188,7 +188,7 @@ def test_failures_without_spares_requeue_and_finish() -> None:
 
 
 def test_inference_replicas_survive_failures() -> None:
-    sc = parse_scenario(
+    sc = parse_simulation(
         {
             "days": 0.5,
             "sample_interval_s": 600,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from gigawatt.simulate.run import simulate
-from gigawatt.simulate.scenario import parse_scenario
 from gigawatt.simulate.seams import load_trace
+from gigawatt.spec.simulation import parse_simulation
 
 AZURE = "sim-traces/azure-llm-2023/AzureLLMInferenceTrace_{}.csv"
 MOONCAKE = "sim-traces/mooncake-fast25/conversation_trace.jsonl"
@@ -45,7 +45,7 @@ def test_mooncake_count_and_means_exact(shared: Path) -> None:
 
 def test_replay_serves_every_request_of_the_hour(shared: Path) -> None:
     path = shared / AZURE.format("conv")
-    sc = parse_scenario(
+    sc = parse_simulation(
         {
             "days": 1.5 / 24,
             "sample_interval_s": 600,

@@ -7,7 +7,7 @@ import pytest
 from gigawatt.catalog import load_catalog
 from gigawatt.errors import InputError
 from gigawatt.simulate.run import resolve_site
-from gigawatt.simulate.scenario import FacilitySpec
+from gigawatt.spec.simulation import FacilitySpec
 
 
 def test_region_supplies_missing_figures() -> None:

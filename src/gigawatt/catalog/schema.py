@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gigawatt.errors import CatalogError
+from gigawatt.errors import CatalogError, closest
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.\-]*(:[a-z0-9][a-z0-9.\-]*)?$")
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -164,8 +164,6 @@ def check_header(schema: TableSchema, header: list[str], where: str) -> None:
     """Check a data header against the schema: known columns, required ones present."""
     unknown = [h for h in header if h not in schema.names]
     if unknown:
-        from gigawatt.errors import closest
-
         near = closest(unknown[0], schema.names)
         hint = f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(schema.names)}"
         raise CatalogError(f"unknown column {unknown[0]!r}; {hint}", where=where)

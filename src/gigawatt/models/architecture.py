@@ -4,7 +4,7 @@
 (dense or mixture-of-experts) whatever the family spells its fields as: ``hidden_size`` /
 ``n_embd`` / ``n_embed``, ``num_hidden_layers`` / ``n_layer``, MLA ranks of DeepSeek, routed and
 shared experts, learned vs rotary vs ALiBi positions. Every size is a count (dimensionless) unless
-its name carries a unit. Reading ``config.json`` files lives in :mod:`gigawatt.models.hf_config`,
+its name carries a unit. Reading ``config.json`` files lives in :mod:`gigawatt.adapters.hf_config`,
 parameter counts in :mod:`gigawatt.models.params`.
 """
 

@@ -1,4 +1,4 @@
-"""The placement MILP, built from an :class:`~gigawatt.optimize.table.OptionTable`.
+"""The placement MILP, built from an :class:`~gigawatt.evaluate.table.OptionTable`.
 
 Formulation
 -----------
@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.optimize.table import OptionTable
+from gigawatt.evaluate.table import OptionTable
 
 F64 = NDArray[np.float64]
 CARBON_TIE_BREAK = 1e-9

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.catalog import Catalog
-from gigawatt.optimize.table import OptionTable, TableOption
+from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.spec import Scenario, TrainingWorkload
 
 TOL = 1e-6

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.solve import Solution, solve_model
-from gigawatt.optimize.table import OptionTable, TableOption
 
 REASON_FIXES: dict[str, str] = {
     "candidate": "add venues or offers that carry this accelerator to the scenario",

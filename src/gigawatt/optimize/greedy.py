@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import Catalog
+from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.check import check_plan
-from gigawatt.optimize.table import OptionTable, TableOption
 from gigawatt.spec import Scenario
 
 

@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.errors import GigawattError
+from gigawatt.evaluate.table import OptionTable
 from gigawatt.optimize.build import Model
-from gigawatt.optimize.table import OptionTable
 
 F64 = NDArray[np.float64]
 MIP_REL_GAP = 1e-6
@@ -90,6 +90,7 @@ def _quiet_stdout() -> Iterator[None]:
 
 def _highspy() -> Any:
     try:
+        # deferred: optional extra gigawatt[plan] (scipy/highspy); imported only when solving
         import highspy
     except ImportError:
         return None
@@ -98,6 +99,7 @@ def _highspy() -> Any:
 
 def _scipy() -> Any:
     try:
+        # deferred: optional extra gigawatt[plan] (scipy/highspy); imported only when solving
         from scipy import optimize, sparse  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SolverMissingError(

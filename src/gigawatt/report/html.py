@@ -59,9 +59,11 @@ def _svg(fig: Any) -> str:
 def _charts(plan: dict[str, Any]) -> list[tuple[str, str]]:
     """(title, inline SVG) of each chart; empty when matplotlib is missing."""
     try:
+        # deferred: optional extra gigawatt[report] (matplotlib); the report falls back to tables
         import matplotlib
 
         matplotlib.use("Agg")
+        # deferred: optional extra gigawatt[report] (matplotlib); the report falls back to tables
         import matplotlib.pyplot as plt
     except ImportError:
         return []

@@ -1,4 +1,4 @@
-"""Markdown rendering of a plan (the dict of :meth:`gigawatt.plan.PlanResult.to_dict`)."""
+"""Markdown rendering of a plan (the dict of :meth:`gigawatt.optimize.plan.PlanResult.to_dict`)."""
 
 from __future__ import annotations
 

@@ -94,7 +94,6 @@ def catalog_table(table: str, rows: Sequence[dict[str, Any]]) -> Table:
     """A catalog table for the terminal: chosen columns, or a parameter grid (low/typical/high)."""
     if table not in PARAMETER_TABLES:
         return rows_table(f"{table} ({len(rows)})", COLUMNS[table], rows)
-    from gigawatt.catalog import table_schema
 
     by_id = {r["id"]: r for r in rows}
     meta = {"id", "source", "as_of", "assumptions", "notes"}

@@ -16,6 +16,7 @@ NCCL watchdog timeouts only restart the job.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 LLAMA3_SOURCE = "https://arxiv.org/abs/2407.21783 (Llama 3 paper, Table 5)"
@@ -87,7 +88,6 @@ def daly_expected_wall_s(
     FGCS 22(3), 2006, for exponential failures; derivation in docs/models/simulate.md):
     ``M * exp(R/M) * (exp((tau + delta)/M) - 1) * work / tau``.
     """
-    import math
 
     m = mtbf_s
     return (

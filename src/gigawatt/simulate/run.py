@@ -12,7 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from gigawatt.catalog import load_catalog
 from gigawatt.errors import InputError
+from gigawatt.evaluate.economics import system_power_kw
+from gigawatt.evaluate.training import TrainOptions, plan_training
 from gigawatt.simulate import metrics
 from gigawatt.simulate.engine import Kernel
 from gigawatt.simulate.failures import failure_causes, total_rate_per_gpu_hour
@@ -20,10 +23,16 @@ from gigawatt.simulate.fleet import Pool
 from gigawatt.simulate.power import PowerState
 from gigawatt.simulate.processes.inference import Service
 from gigawatt.simulate.processes.training import Job, checkpoint_interval_s
-from gigawatt.simulate.scenario import FacilitySpec, JobSpec, JobStreamSpec, PoolSpec, Scenario
 from gigawatt.simulate.scheduler import Scheduler
 from gigawatt.simulate.seams import explicit_speed, load_trace, model_speed
 from gigawatt.simulate.world import World
+from gigawatt.spec.simulation import (
+    FacilitySpec,
+    JobSpec,
+    JobStreamSpec,
+    PoolSpec,
+    SimulationScenario,
+)
 
 
 @dataclass
@@ -40,8 +49,6 @@ class SimResult:
 def build_pool(spec: PoolSpec, catalog: Any, where: str) -> Pool:
     """A fleet pool from its spec, with node powers from the catalog when not given."""
     if spec.system is not None:
-        from gigawatt.economics import system_power_kw
-
         sysrow = catalog.get("systems", spec.system, field=f"{where}.system")
         acc_id = str(sysrow["accelerator"])
         g = spec.gpus_per_node or int(sysrow["accelerators_per_system"])
@@ -116,7 +123,7 @@ def resolve_site(spec: FacilitySpec, catalog: Any) -> Site:
     return Site(1.0 if pue is None else float(pue), elec, grid, tuple(notes))
 
 
-def build_world(sc: Scenario, catalog: Any, horizon_s: float, seed: int) -> World:
+def build_world(sc: SimulationScenario, catalog: Any, horizon_s: float, seed: int) -> World:
     """Construct the world of scenario ``sc`` (validated against the catalog)."""
     kernel = Kernel(seed)
     pools = [build_pool(p, catalog, f"fleet.pools[{i}]") for i, p in enumerate(sc.fleet.pools)]
@@ -200,7 +207,6 @@ def job_work_s(js: JobSpec, pool: Pool, catalog: Any, where: str) -> tuple[float
         return js.duration_h * 3600.0, DEFAULT_CHECKPOINT_WRITE_S if write is None else write
     if js.steps is not None and js.step_time_s is not None:
         return js.steps * js.step_time_s, DEFAULT_CHECKPOINT_WRITE_S if write is None else write
-    from gigawatt.train import TrainOptions, plan_training
 
     assert js.model is not None and js.tokens is not None
     try:
@@ -303,7 +309,7 @@ def _add_stream(
 
 
 def simulate(
-    sc: Scenario,
+    sc: SimulationScenario,
     catalog: Any = None,
     *,
     days: float | None = None,
@@ -313,8 +319,6 @@ def simulate(
 ) -> SimResult:
     """Run scenario ``sc`` for ``days`` (default: the scenario's) and summarise it."""
     if catalog is None:
-        from gigawatt.catalog import load_catalog
-
         catalog = load_catalog()
     horizon_s = (days if days is not None else sc.days) * 86_400.0
     if horizon_s <= 0:

@@ -3,7 +3,7 @@
 - :class:`ServingSpeed`: prefill time and decode step time of one replica, tabulated once from
   :mod:`gigawatt.models.inference` (vectorised) and looked up per event, or given explicitly.
 - :func:`load_trace`: request arrays (arrival s, input tokens, output tokens) of a trace file,
-  read by the shared adapter :mod:`gigawatt.traces`.
+  read by the shared adapter :mod:`gigawatt.adapters.traces`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from gigawatt.adapters.traces import read_trace
 from gigawatt.errors import InputError
+from gigawatt.evaluate.resolve import model_architecture
+from gigawatt.models import inference as inf
 
 _CONTEXT_GRID = (128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072)
 
@@ -69,8 +72,6 @@ def model_speed(
     engine: str = "vllm",
 ) -> ServingSpeed:
     """Speed tables from the shared inference model (tensor parallel over ``gpus``)."""
-    from gigawatt.models import inference as inf
-    from gigawatt.resolve import model_architecture
 
     arch = model_architecture(model, catalog, field="inference.model")
     m = inf.model_shape(arch)
@@ -95,17 +96,16 @@ def model_speed(
 
 Trace = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-#: scenario format name -> format name of :mod:`gigawatt.traces`
+#: scenario format name -> format name of :mod:`gigawatt.adapters.traces`
 _FORMATS = {"azure-llm-2023": "azure-2023", "mooncake": "mooncake", "gigawatt": "gigawatt"}
 
 
 def load_trace(path: Path, fmt: str = "auto") -> Trace:
     """(arrival s from the first request, input tokens, output tokens), sorted by arrival.
 
-    Reads through the shared adapter :func:`gigawatt.traces.read_trace` (format detected from
-    the file); ``fmt`` other than ``auto`` must match the detected format.
+    Reads through the shared adapter :func:`gigawatt.adapters.traces.read_trace` (format detected
+    from the file); ``fmt`` other than ``auto`` must match the detected format.
     """
-    from gigawatt.traces import read_trace
 
     if not path.is_file():
         raise InputError(f"trace file {str(path)!r} does not exist", where="inference.trace.path")

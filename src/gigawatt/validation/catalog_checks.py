@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from gigawatt.adapters.hf_config import load_hf_config
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
-from gigawatt.models.hf_config import load_hf_config
 from gigawatt.models.params import parameter_counts
 from gigawatt.validation.report import Case, checked, compared
 

@@ -28,9 +28,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.catalog import Catalog
+from gigawatt.evaluate.resolve import model_architecture
 from gigawatt.models import inference as inf
 from gigawatt.models import serving as srv
-from gigawatt.resolve import model_architecture
 from gigawatt.validation.inference_quality import quality_exclusions
 from gigawatt.validation.report import Case, compared
 

@@ -144,6 +144,7 @@ CaseFamily = Callable[[Catalog], Iterable[Case]]
 
 
 def _families() -> list[CaseFamily]:
+    # deferred: the case modules import this module (registry cycle inside validation)
     from gigawatt.validation import catalog_checks, economics, inference, simulate, training
 
     return [

@@ -8,14 +8,18 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
+from gigawatt.catalog import load_catalog
 from gigawatt.models.reliability import optimal_checkpoint_interval_s
 from gigawatt.simulate import failures
 from gigawatt.simulate.queueing import erlang_c_wait_s, mmc_simulate
 from gigawatt.simulate.run import simulate
-from gigawatt.simulate.scenario import parse_scenario
+from gigawatt.spec.simulation import parse_simulation
+from gigawatt.validation.report import checked, compared
 
 
 def mmc_case(
@@ -46,7 +50,7 @@ def young_daly_case(
     """
     gpus = nodes * 8
     rate = 1.0 / (mtbf_h * gpus)  # per GPU-hour
-    sc = parse_scenario(
+    sc = parse_simulation(
         {
             "name": "young-daly",
             "days": work_h * 1.7 / 24.0,
@@ -93,7 +97,7 @@ def llama3_case(
 ) -> dict[str, Any]:
     """Replay Llama 3 405B pre-training once: interruptions and effective training time."""
     nodes = failures.LLAMA3_GPUS // 8
-    sc = parse_scenario(
+    sc = parse_simulation(
         {
             "name": "llama3-405b",
             "days": days,
@@ -136,16 +140,12 @@ def llama3_case(
 def llama3_runs(seeds: int = 20, catalog: Any = None) -> list[dict[str, Any]]:
     """:func:`llama3_case` for seeds 0..``seeds``-1 (about 0.05 s each)."""
     if catalog is None:
-        from gigawatt.catalog import load_catalog
-
         catalog = load_catalog()
     return [llama3_case(seed=s, catalog=catalog) for s in range(seeds)]
 
 
 def _case_rows() -> dict[str, dict[str, str]]:
     """Rows of the bundled dataset ``validation/data/simulate_cases.csv`` by case id."""
-    import csv
-    from importlib import resources
 
     text = (resources.files("gigawatt.validation") / "data" / "simulate_cases.csv").read_text(
         encoding="utf-8"
@@ -155,7 +155,6 @@ def _case_rows() -> dict[str, dict[str, str]]:
 
 def simulate_cases(catalog: Any) -> Iterable[Any]:
     """Validation family ``simulate``: the cases of ``validation/data/simulate_cases.csv``."""
-    from gigawatt.validation.report import checked, compared
 
     fam = "simulate"
     rows = _case_rows()

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import Any
 
+from gigawatt.adapters.hf_config import architecture_from_hf_config
 from gigawatt.catalog import Catalog
-from gigawatt.models.hf_config import architecture_from_hf_config
+from gigawatt.evaluate.resolve import model_architecture
+from gigawatt.evaluate.training import TrainOptions, TrainResult, evaluate_plan, hardware_for
 from gigawatt.models.layout import LayoutFixed
 from gigawatt.models.reliability import LLAMA3_DAYS, LLAMA3_GPUS, goodput
 from gigawatt.models.training import (
@@ -24,7 +26,6 @@ from gigawatt.models.training import (
     TrainShape,
     train_shape,
 )
-from gigawatt.train import TrainOptions, TrainResult, evaluate_plan, hardware_for
 from gigawatt.validation.report import Case, checked, compared
 
 FAMILY = "training"
@@ -52,8 +53,6 @@ def case_shape(row: dict[str, str], catalog: Catalog) -> TrainShape:
     """Architecture of a case: a catalog model or a GPT-style shape given in the row."""
     seq = int(row["seq_len"])
     if row["model"]:
-        from gigawatt.resolve import model_architecture
-
         return train_shape(model_architecture(row["model"], catalog), seq)
     config = {
         "model_type": "gpt2",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from gigawatt.models.reliability import optimal_checkpoint_interval_s
+
 QUEUED, RUNNING, RESTARTING, DONE = 0, 1, 2, 3
 
 
@@ -140,8 +142,6 @@ def checkpoint_interval_s(
     if setting is None:
         return math.inf
     if setting == "young-daly":
-        from gigawatt.models.reliability import optimal_checkpoint_interval_s
-
         if rate_per_gpu_s <= 0 or write_s <= 0:
             return math.inf
         return optimal_checkpoint_interval_s(write_s, 1.0 / (rate_per_gpu_s * gpus))

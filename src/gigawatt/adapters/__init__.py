@@ -1,0 +1,1 @@
+"""Adapters at the edge: Hugging Face config.json, SkyPilot catalogs, request traces."""

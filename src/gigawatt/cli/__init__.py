@@ -1,0 +1,1 @@
+"""Command-line surface: one file per command, shared options, the app."""

@@ -1,0 +1,208 @@
+"""``gigawatt infer``: throughput, TTFT/TPOT under load, SLO capacity and sizing of LLM serving."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gigawatt.cli.options import JsonFlag, OfferOption, RegionOption, VenueOption
+
+
+def infer(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", help="Catalog model id or a config.json path.")],
+    accelerator: Annotated[str, typer.Option("--accelerator", help="Catalog accelerator id.")],
+    count: Annotated[int, typer.Option("--count", help="Total accelerators (all replicas).")],
+    precision: Annotated[
+        str, typer.Option("--precision", help="Weights: bf16, fp8, int8, int4 (AWQ-style) or fp4.")
+    ] = "bf16",
+    input_tokens: Annotated[
+        int | None, typer.Option("--input-tokens", help="Prompt tokens per request (default 1024).")
+    ] = None,
+    output_tokens: Annotated[
+        int | None, typer.Option("--output-tokens", help="Output tokens per request (default 256).")
+    ] = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option(
+            "--trace",
+            help="Request log: Azure 2023 CSV, Mooncake JSONL, or "
+            "arrival_s,input_tokens,output_tokens CSV/JSONL.",
+        ),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Maximum throughput (unbounded arrival rate).")
+    ] = False,
+    qps: Annotated[
+        float | None,
+        typer.Option("--qps", help="Open-loop Poisson arrival rate, requests/s (whole system)."),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", help="Closed loop: requests always in flight (whole system)."
+        ),
+    ] = None,
+    slo_ttft_s: Annotated[
+        float | None, typer.Option("--slo-ttft-s", help="p95 time-to-first-token target, s.")
+    ] = None,
+    slo_tpot_s: Annotated[
+        float | None, typer.Option("--slo-tpot-s", help="p95 time-per-output-token target, s.")
+    ] = None,
+    tp: Annotated[
+        int | None, typer.Option("--tp", help="Tensor-parallel size per replica.")
+    ] = None,
+    ep: Annotated[
+        int | None, typer.Option("--ep", help="Expert-parallel size per replica.")
+    ] = None,
+    pp: Annotated[
+        int | None, typer.Option("--pp", help="Pipeline-parallel stages per replica.")
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="Serving engine whose calibration applies: vllm, sglang, trtllm."
+        ),
+    ] = "vllm",
+    prefix_hit_rate: Annotated[
+        float,
+        typer.Option(
+            "--prefix-hit-rate", help="Share of prompt tokens served from the prefix cache."
+        ),
+    ] = 0.0,
+    spec_tokens: Annotated[
+        int,
+        typer.Option(
+            "--spec-tokens", help="Speculative decoding: draft tokens per step (0 = off)."
+        ),
+    ] = 0,
+    spec_acceptance: Annotated[
+        float,
+        typer.Option(
+            "--spec-acceptance", help="Speculative decoding: acceptance rate per draft token."
+        ),
+    ] = 0.7,
+    disaggregate: Annotated[
+        bool, typer.Option("--disaggregate", help="Separate prefill and decode replicas.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the latency sampling.")] = 0,
+    offer: OfferOption = None,
+    venue: VenueOption = None,
+    region: RegionOption = None,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0.0, help="Serving window for energy and cost, h.")
+    ] = 1.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
+    --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.cli.options import cli_catalog
+    from gigawatt.evaluate.footprint import serving_footprint
+    from gigawatt.evaluate.inference import InferenceRequest, plan_inference
+    from gigawatt.models.serving import ServingOptions
+
+    req = InferenceRequest(
+        model=model,
+        accelerator=accelerator,
+        count=count,
+        precision=precision,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        trace=str(trace) if trace else None,
+        offline=offline,
+        qps=qps,
+        concurrency=concurrency,
+        slo_ttft_s=slo_ttft_s,
+        slo_tpot_s=slo_tpot_s,
+        tp=tp,
+        ep=ep,
+        pp=pp,
+        engine=engine,
+        options=ServingOptions(
+            prefix_hit_rate=prefix_hit_rate,
+            spec_tokens=spec_tokens,
+            spec_acceptance=spec_acceptance,
+            disaggregated=disaggregate,
+        ),
+        seed=seed,
+    )
+    catalog = cli_catalog(ctx)
+    data = plan_inference(req, catalog).to_dict()
+    if data["fits"] and data["throughput_output_tokens_per_s"]:
+        data |= serving_footprint(
+            catalog,
+            accelerator,
+            count,
+            data["throughput_output_tokens_per_s"],
+            hours=hours,
+            region=region,
+            offer=offer,
+            venue=venue,
+        )
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    _render(data)
+
+
+def _render(d: dict[str, Any]) -> None:
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.report.tables import print_tables, rows_table
+
+    if not d["fits"]:
+        typer.echo(f"does not fit: {d['message']}")
+        return
+    summary = [
+        {"quantity": "layout", "value": _layout(d["layout"])},
+        {"quantity": "mode", "value": d["mode"]},
+        {"quantity": "weights (GiB, one copy)", "value": d["weights_gib"]},
+        {"quantity": "KV cache (GiB, all replicas)", "value": d["kv_cache_gib"]},
+        {"quantity": "max concurrent sequences", "value": d["max_concurrent_sequences"]},
+        {"quantity": "output tokens/s", "value": d["throughput_output_tokens_per_s"]},
+        {"quantity": "input tokens/s", "value": d["throughput_input_tokens_per_s"]},
+        {"quantity": "request rate (req/s)", "value": d["request_rate_per_s"]},
+        {"quantity": "requests in flight", "value": d["concurrency"]},
+    ]
+    per_window = ("energy_kwh", "co2_location_kg", "cost_usd")
+    for key in (
+        "region",
+        "offer",
+        "kwh_per_thousand_tokens",
+        "usd_per_million_tokens",
+        *per_window,
+    ):
+        if d.get(key) is not None:
+            label = f"{key} ({d['serving_hours']:g} h)" if key in per_window else key
+            summary.append({"quantity": label, "value": d[key]})
+    if d["max_qps_at_slo"] is not None:
+        summary += [
+            {"quantity": "max QPS at SLO (p95)", "value": d["max_qps_at_slo"]},
+            {"quantity": "goodput at SLO (req/s)", "value": d["goodput_requests_per_s"]},
+            {"quantity": "accelerators needed", "value": d["accelerators_needed"]},
+        ]
+    lat = [
+        {"metric": m, **{s: d[f"{m}_s_{s}"] for s in ("mean", "p50", "p95", "p99")}}
+        for m in ("ttft", "tpot")
+    ]
+    title = f"{d['model']} on {d['count']} x {d['accelerator']} ({d['precision']}, {d['engine']})"
+    print_tables(
+        [
+            rows_table(title, ("quantity", "value"), summary),
+            rows_table("latency (s)", ("metric", "mean", "p50", "p95", "p99"), lat),
+        ]
+    )
+    if d["message"] != "ok":
+        typer.echo(d["message"])
+    for note in d.get("assumptions", []):
+        typer.echo(f"assumption: {note}")
+
+
+def _layout(layout: dict[str, Any]) -> str:
+    return (
+        f"{layout['replicas']} replica(s) x {layout['accelerators_per_replica']} "
+        f"(tp {layout['tp']}, ep {layout['ep']}, dp {layout['dp']}, pp {layout['pp']})"
+    )

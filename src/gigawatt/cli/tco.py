@@ -1,0 +1,95 @@
+"""``gigawatt tco``: own vs colocate vs rent for N accelerators."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from gigawatt.cli.options import JsonFlag
+
+
+def tco(
+    ctx: typer.Context,
+    accelerator: Annotated[
+        str, typer.Option("--accelerator", help="Accelerator id, e.g. h100-sxm.")
+    ],
+    count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
+    utilization: Annotated[
+        float, typer.Option("--utilization", help="Share of hours doing useful work (0-1].")
+    ] = 0.7,
+    years: Annotated[
+        float, typer.Option("--years", help="Ownership period and life (years).")
+    ] = 4.0,
+    region: Annotated[
+        str, typer.Option("--region", help="Region id for power price and colo.")
+    ] = "us",
+    cooling: Annotated[
+        str | None,
+        typer.Option(
+            "--cooling",
+            help="Cooling id (air, rear-door, direct-liquid|liquid, immersion); default: "
+            "the system's.",
+        ),
+    ] = None,
+    egress_gb_per_month: Annotated[
+        float,
+        typer.Option("--egress-gb-per-month", help="Data moved out of rented clouds, GB/month."),
+    ] = 0.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Compare owning, colocating, reserving, on-demand, spot and contracts ($/useful GPU-hour)."""
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.cli.options import cli_catalog
+    from gigawatt.evaluate.economics import compare
+
+    result = compare(
+        cli_catalog(ctx),
+        accelerator,
+        count,
+        utilization,
+        years,
+        region,
+        cooling,
+        egress_gb_per_month,
+    )
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.report.tables import print_tables, rows_table
+
+    cols = (
+        "id",
+        "kind",
+        "usd_per_useful_gpu_hour",
+        "usd_per_useful_gpu_hour_low",
+        "usd_per_useful_gpu_hour_high",
+        "total_usd",
+        "capex_usd",
+        "opex_usd_per_year",
+    )
+    best: dict[str, dict[str, Any]] = {}
+    for row in result["break_even"]:
+        key = row["owned"]
+        if row["utilization"] is not None and (
+            key not in best or row["utilization"] < best[key]["utilization"]
+        ):
+            best[key] = row
+    inputs = result["inputs"]
+    title = (
+        f"{inputs['count']} x {inputs['accelerator']} at {inputs['utilization']:.0%} "
+        f"utilisation, {inputs['years']:g} years, region {inputs['region']}"
+    )
+    tables = [rows_table(title, cols, result["options"])]
+    tables.append(
+        rows_table(
+            "lowest break-even utilisation vs pay-per-use renting",
+            ("owned", "versus", "utilization", "months"),
+            list(best.values()),
+        )
+    )
+    print_tables(tables)
+    for note in result["notes"]:
+        typer.echo(f"note: {note}", err=True)

@@ -1,1 +1,0 @@
-"""CLI commands, one module each; only typer and the standard library at module level."""

@@ -1,0 +1,367 @@
+"""``gigawatt plan``: scenario + catalog -> option table -> MILP -> checked plan, with reasons.
+
+Thin orchestration over :mod:`gigawatt.optimize` (table, build, solve, check, explain, greedy);
+the formulation is in :mod:`gigawatt.optimize.build`, the method in docs/models/plan.md.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gigawatt.catalog import Catalog
+from gigawatt.evaluate.table import PRUNE_ABOVE, OptionTable, build_option_table
+from gigawatt.optimize.build import Model, Weights, build_model
+from gigawatt.optimize.check import check_plan
+from gigawatt.optimize.explain import (
+    binding_constraints,
+    explain_infeasibility,
+    pareto_front,
+    price_sensitivity,
+    runner_ups,
+)
+from gigawatt.optimize.greedy import greedy_plan
+from gigawatt.optimize.lazy import DEFAULT_PATH, SolvePath, solve_with_lazy_limits
+from gigawatt.optimize.solve import Solution, solve_model
+from gigawatt.spec import Scenario, check_scenario_refs
+
+EXPLAIN_MAX_WORKLOADS = 50
+"""Above this many workloads, per-workload forced re-solves of the runner-up analysis are
+skipped (the runner-up itself and its stand-alone cost are still reported)."""
+
+
+@dataclass
+class PlanResult:
+    """A plan (or an explained infeasibility) and everything reported about it."""
+
+    scenario: str
+    objective: str
+    status: str
+    table: OptionTable
+    model: Model | None = None
+    solution: Solution | None = None
+    check: dict[str, Any] = field(default_factory=dict)
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+    pools: list[dict[str, Any]] = field(default_factory=list)
+    binding: list[dict[str, Any]] = field(default_factory=list)
+    runner_ups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sensitivity: list[dict[str, Any]] = field(default_factory=list)
+    pareto: list[dict[str, Any]] = field(default_factory=list)
+    greedy: dict[str, Any] = field(default_factory=dict)
+    infeasibility: dict[str, Any] | None = None
+    break_even: list[dict[str, Any]] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    options_evaluated: int = 0
+    options_feasible: int = 0
+    lazy_rounds: list[list[str]] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        """A checked plan exists."""
+        return self.status == "plan"
+
+    @property
+    def total_cost_usd(self) -> float | None:
+        """Total cost over the horizon [USD]."""
+        return self.solution.cost_usd if self.solution and self.feasible else None
+
+    @property
+    def total_co2_location_kg(self) -> float | None:
+        """Total location-based emissions over the horizon [kgCO2e]."""
+        return self.solution.co2_location_kg if self.solution and self.feasible else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``gigawatt plan --json`` (fields in docs/models/plan.md)."""
+        greedy_cost = self.greedy.get("cost_usd")
+        total = self.total_cost_usd
+        saving = None
+        if greedy_cost is not None and total is not None and greedy_cost > 0:
+            saving = {"usd": greedy_cost - total, "fraction": 1.0 - total / greedy_cost}
+        out: dict[str, Any] = _clean(
+            {
+                "scenario": self.scenario,
+                "objective": self.objective,
+                "status": self.status,
+                "horizon_days": self.table.horizon_days,
+                "assignments": self.assignments,
+                "pools": self.pools,
+                "total_cost_usd": total,
+                "total_co2_location_kg": self.total_co2_location_kg,
+                "total_energy_kwh": sum(a["energy_kwh"] for a in self.assignments)
+                if self.feasible
+                else None,
+                "check": self.check,
+                "binding_constraints": self.binding,
+                "runner_ups": self.runner_ups,
+                "price_sensitivity": self.sensitivity,
+                "pareto_front": self.pareto,
+                "baseline_greedy_cost_usd": greedy_cost,
+                "saving_vs_greedy": saving,
+                "baseline_greedy": self.greedy,
+                "break_even": self.break_even,
+                "infeasibility": self.infeasibility,
+                "options": {
+                    "evaluated": self.options_evaluated,
+                    "feasible": self.options_feasible,
+                    "in_model": len(self.table.options),
+                    "caps_enforced_lazily": self.lazy_rounds,
+                    "screened_out": dict(self.table.screens),
+                },
+                "notes": self.table.notes,
+                "solver": None
+                if self.solution is None
+                else {
+                    "status": self.solution.status,
+                    "message": self.solution.message,
+                    "mip_gap": self.solution.mip_gap,
+                    "dual_bound": self.solution.dual_bound,
+                },
+                "timings_s": self.timings_s,
+            }
+        )
+        return out
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> float/int, tuples -> lists."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+Solver = Callable[[Weights], tuple[OptionTable, Model, Solution, list[list[str]]]]
+
+
+def _weights(scenario: Scenario, objective: str, solve: Solver) -> tuple[Weights, Solution | None]:
+    """Objective weights; for ``weighted`` the pure optima are the references."""
+    if objective == "cost":
+        return Weights(1.0, 0.0), None
+    if objective == "carbon":
+        return Weights(1e-9, 1.0), None
+    w = scenario.weights
+    w_cost = w.cost if w is not None else 0.5
+    w_carbon = w.carbon if w is not None else 0.5
+    cheap = solve(Weights(1.0, 0.0))[2]
+    clean = solve(Weights(1e-9, 1.0))[2]
+    if not (cheap.ok and clean.ok):
+        return Weights(1.0, 0.0), cheap
+    cost_ref = max(cheap.cost_usd, 1e-9)
+    co2_ref = max(clean.co2_location_kg, 1e-9)
+    return Weights(w_cost / cost_ref, w_carbon / co2_ref), None
+
+
+def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]], list[Any]]:
+    """One row per used option; pool costs shared by accelerator-days of each user."""
+    use: dict[str, float] = {}
+    for o in table.options:
+        if o.pool is not None and sol.units[o.index] > 0:
+            days = o.window_days[1] - o.window_days[0]
+            use[o.pool] = use.get(o.pool, 0.0) + sol.units[o.index] * o.unit_accelerators * days
+    rows: list[dict[str, Any]] = []
+    for o in table.options:
+        n = int(sol.units[o.index])
+        if n <= 0:
+            continue
+        cost = o.usage_usd_per_unit * n
+        if o.pool is not None and use.get(o.pool):
+            days = o.window_days[1] - o.window_days[0]
+            share = n * o.unit_accelerators * days / use[o.pool]
+            cost += table.pools[o.pool].usd_per_accelerator * sol.pool_sizes[o.pool] * share
+        rows.append(
+            {
+                "workload": o.workload,
+                "kind": o.kind,
+                "venue": o.venue,
+                "offer": o.offer,
+                "accelerator": o.accelerator,
+                "region": o.region,
+                "count": n * o.unit_accelerators,
+                "unit_accelerators": o.unit_accelerators,
+                "pricing_model": o.pricing_model,
+                "share": float(sol.shares[o.index]),
+                "hours": o.hours,
+                "cost_usd": cost,
+                "energy_kwh": o.energy_kwh_per_unit * n,
+                "co2_location_kg": o.co2_location_kg_per_unit * n,
+                "power_kw": o.power_kw_per_unit * n,
+                "slo_met": o.slo_met,
+                "pool": o.pool,
+                "basis": o.detail,
+            }
+        )
+    pools = [
+        {
+            "pool": k,
+            "accelerators": n,
+            "cost_usd": table.pools[k].usd_per_accelerator * n,
+            "max_count": table.pools[k].max_count,
+            "basis": table.pools[k].note,
+        }
+        for k, n in sol.pool_sizes.items()
+        if n > 0
+    ]
+    return rows, pools
+
+
+def _break_even(table: OptionTable, sol: Solution) -> list[dict[str, Any]]:
+    """For each pool used: utilisation of the horizon above which it beats the cheapest
+    pay-per-use offer of the same accelerator among the options."""
+    out: list[dict[str, Any]] = []
+    hours = table.horizon_days * 24.0
+    for key, n in sol.pool_sizes.items():
+        if n <= 0:
+            continue
+        pool = table.pools[key]
+        rentals = [
+            o
+            for o in table.options
+            if o.accelerator == pool.accelerator and o.pricing_model == "on_demand"
+        ]
+        if not rentals:
+            continue
+        best = min(rentals, key=lambda o: o.price_usd_per_accel_h or math.inf)
+        price = float(best.price_usd_per_accel_h or 0.0)
+        if price <= 0:
+            continue
+        out.append(
+            {
+                "pool": key,
+                "accelerator": pool.accelerator,
+                "pool_usd_per_accelerator": pool.usd_per_accelerator,
+                "on_demand_offer": best.offer,
+                "on_demand_usd_per_accel_h": price,
+                "horizon_h": hours,
+                "break_even_utilization": pool.usd_per_accelerator / (price * hours),
+            }
+        )
+    return out
+
+
+def plan_scenario(
+    scenario: Scenario,
+    catalog: Catalog,
+    *,
+    objective: str | None = None,
+    explain: bool = True,
+    performance: Any = None,
+    path: SolvePath = DEFAULT_PATH,
+) -> PlanResult:
+    """Plan ``scenario`` (see module docstring); ``objective`` overrides the scenario's;
+    ``path`` chooses how the MILP is solved (the benchmark compares
+    :data:`~gigawatt.optimize.lazy.BASELINE_PATH`). The cyclic garbage collector is paused
+    meanwhile (restored after, then collecting): the pipeline allocates hundreds of thousands
+    of short-lived, acyclic objects next to a large live option table, and generation scans
+    took about a fifth of the option table's time on the benchmark."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan_scenario(scenario, catalog, objective, explain, performance, path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan_scenario(
+    scenario: Scenario,
+    catalog: Catalog,
+    objective: str | None,
+    explain: bool,
+    performance: Any,
+    path: SolvePath,
+) -> PlanResult:
+    """The body of :func:`plan_scenario`."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    check_scenario_refs(scenario, catalog)
+    kwargs = {} if performance is None else {"performance": performance}
+    goal = objective or scenario.objective
+    small = len(scenario.workloads) <= EXPLAIN_MAX_WORKLOADS
+    full = build_option_table(scenario, catalog, **kwargs)
+    timings["option_table"] = time.perf_counter() - t0
+    result = PlanResult(scenario.name, goal, "infeasible", full)
+    result.options_evaluated = len(full.options) + len(full.rejected)
+    result.options_feasible = len(full.options)
+    t1 = time.perf_counter()
+    greedy = greedy_plan(full, scenario, catalog)
+    result.greedy = greedy.to_dict(full)
+    timings["greedy"] = time.perf_counter() - t1
+    carbon = goal != "cost" or (explain and small)
+
+    def solve(w: Weights) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
+        if len(full.options) > PRUNE_ABOVE:
+            return solve_with_lazy_limits(full, w, carbon=carbon, path=path)
+        m = build_model(full, w, cover_cuts=path.cover_cuts)
+        return full, m, solve_model(m, full, backend=path.backend), []
+
+    t1 = time.perf_counter()
+    weights, failed = _weights(scenario, goal, solve)
+    if failed is not None:
+        sol = failed
+    else:
+        table, model, sol, rounds = solve(weights)
+        result.table, result.model, result.lazy_rounds = table, model, rounds
+    table = result.table
+    result.solution = sol
+    timings["solve"] = time.perf_counter() - t1
+    if not sol.ok:
+        t2 = time.perf_counter()
+        if sol.status == "infeasible":
+            why = explain_infeasibility(full, weights)
+        else:  # a time limit or a solver error is not a proof of infeasibility
+            result.status = "no_solution"
+            why = {
+                "feasible": None,
+                "conflicts": [],
+                "fixes": [
+                    f"the solver stopped without a plan ({sol.status}: {sol.message}); "
+                    "try fewer candidate offers or workloads"
+                ],
+            }
+        result.infeasibility = {"solver_status": sol.status, **why}
+        timings["explain"] = time.perf_counter() - t2
+        result.timings_s = timings
+        return result
+    result.status = "plan"
+    t1 = time.perf_counter()
+    result.check = check_plan(
+        table,
+        scenario,
+        sol.shares,
+        sol.units.tolist(),
+        sol.pool_sizes,
+        catalog=catalog,
+        reported_cost_usd=sol.cost_usd,
+        reported_co2_kg=sol.co2_location_kg,
+    )
+    timings["check"] = time.perf_counter() - t1
+    result.assignments, result.pools = _assignments(table, sol)
+    result.break_even = _break_even(table, sol)
+    if explain and result.model is not None:
+        t2 = time.perf_counter()
+        result.binding = binding_constraints(table, result.model, sol, weights, what_if=small)
+        result.runner_ups = runner_ups(table, sol, weights, carbon=goal == "carbon", force=small)
+        if small:
+            result.sensitivity = price_sensitivity(table, sol, weights)
+            result.pareto = [
+                {
+                    "cost_usd": p.cost_usd,
+                    "co2_location_kg": p.co2_location_kg,
+                    "carbon_ceiling_kg": p.carbon_ceiling_kg,
+                }
+                for p in pareto_front(table)
+            ]
+        timings["explain"] = time.perf_counter() - t2
+    elif result.model is not None:
+        result.binding = binding_constraints(table, result.model, sol, weights, what_if=False)
+    result.timings_s = timings
+    return result

@@ -1,0 +1,171 @@
+"""The bundled plan examples end to end: JSON fields, checker, saving vs greedy, CLI formats."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("scipy")
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "plan"
+NAMES = ("startup", "enterprise-hybrid", "frontier-lab")
+ASSIGNMENT_FIELDS = {
+    "workload",
+    "venue",
+    "offer",
+    "accelerator",
+    "count",
+    "pricing_model",
+    "cost_usd",
+    "co2_location_kg",
+    "slo_met",
+}
+TOP_FIELDS = {
+    "assignments",
+    "total_cost_usd",
+    "total_co2_location_kg",
+    "check",
+    "binding_constraints",
+    "baseline_greedy_cost_usd",
+    "runner_ups",
+    "price_sensitivity",
+    "pareto_front",
+}
+
+_RESULTS: dict[str, dict[str, Any]] = {}
+
+
+def plan_dict(name: str) -> dict[str, Any]:
+    """``plan_scenario(...).to_dict()`` of one example (computed once per session)."""
+    if name not in _RESULTS:
+        from gigawatt.catalog import load_catalog
+        from gigawatt.optimize.plan import plan_scenario
+        from gigawatt.spec import load_scenario
+
+        spec = load_scenario(EXAMPLES / f"{name}.yaml")
+        _RESULTS[name] = plan_scenario(spec, load_catalog()).to_dict()
+    return _RESULTS[name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_plans_are_feasible_and_checked(name: str) -> None:
+    d = plan_dict(name)
+    assert d["status"] == "plan"
+    assert set(d) >= TOP_FIELDS
+    assert d["check"]["ok"], d["check"]["violations"]
+    assert d["assignments"]
+    for a in d["assignments"]:
+        assert set(a) >= ASSIGNMENT_FIELDS
+        assert a["slo_met"] is True
+        assert a["count"] > 0
+    assert sum(a["cost_usd"] for a in d["assignments"]) == pytest.approx(d["total_cost_usd"])
+    assert sum(a["co2_location_kg"] for a in d["assignments"]) == pytest.approx(
+        d["total_co2_location_kg"]
+    )
+    served: dict[str, float] = {}
+    for a in d["assignments"]:
+        served[a["workload"]] = served.get(a["workload"], 0.0) + a["share"]
+    assert all(s == pytest.approx(1.0) for s in served.values())
+    assert set(d["runner_ups"]) == set(served)
+    assert d["pareto_front"]
+    json.dumps(d)  # JSON-ready
+
+
+@pytest.mark.parametrize("name", ["startup", "enterprise-hybrid"])
+def test_saving_vs_greedy_is_reported(name: str) -> None:
+    d = plan_dict(name)
+    greedy = d["baseline_greedy_cost_usd"]
+    assert greedy is not None and greedy >= d["total_cost_usd"]
+    assert d["saving_vs_greedy"]["usd"] == pytest.approx(greedy - d["total_cost_usd"])
+
+
+def test_frontier_lab_is_power_bound_and_greedy_breaks_the_cap() -> None:
+    d = plan_dict("frontier-lab")
+    binding = {b["constraint"] for b in d["binding_constraints"]}
+    assert "power_caps[0]" in binding
+    assert d["baseline_greedy_cost_usd"] is None
+    assert any("power_caps" in v for v in d["baseline_greedy"]["violations"])
+    rented = {a["pricing_model"] for a in d["assignments"]} - {"owned"}
+    assert rented  # serving spills beyond the campus
+
+
+def test_enterprise_respects_residency() -> None:
+    d = plan_dict("enterprise-hybrid")
+    regions = {a["workload"]: a["region"] for a in d["assignments"]}
+    assert regions["claims-agent"] in ("fr", "de")
+
+
+def test_cli_json_markdown_and_report(
+    run_cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    html_file = tmp_path / "plan.html"
+    code, out, err = run_cli(
+        "plan", str(EXAMPLES / "startup.yaml"), "--json", "--report", str(html_file)
+    )
+    assert code == 0, err
+    d = json.loads(out)
+    assert set(d) >= TOP_FIELDS
+    assert d["check"]["ok"]
+    page = html_file.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    if importlib.util.find_spec("matplotlib") is not None:  # charts need gigawatt[report]
+        assert page.count("<svg") >= 2
+    else:
+        assert "gigawatt[report]" in page
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=['\"]?https?:", page)
+    code, out, _ = run_cli("plan", str(EXAMPLES / "startup.yaml"), "--markdown", "--no-explain")
+    assert code == 0
+    assert out.startswith("# Plan: startup")
+    assert "| workload |" in out
+    code, out, _ = run_cli("plan", str(EXAMPLES / "startup.yaml"), "--no-explain")
+    assert code == 0
+    assert "support-chat" in out
+
+
+def test_cli_infeasible_scenario_exits_3_with_reasons(
+    run_cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    text = (EXAMPLES / "startup.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "poor.yaml"
+    bad.write_text(text.replace("budget_usd: 150_000", "budget_usd: 100"), encoding="utf-8")
+    code, out, _ = run_cli("plan", str(bad), "--json")
+    assert code == 3
+    d = json.loads(out)
+    assert d["status"] == "infeasible"
+    assert d["infeasibility"]["conflicts"][0]["constraint"] == "budget"
+    assert d["infeasibility"]["fixes"]
+    code, out, _ = run_cli("plan", str(bad))
+    assert code == 3
+    assert "raise budget" in out
+
+
+def test_cli_bad_input_exits_2(
+    run_cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    code, _, err = run_cli("plan", str(EXAMPLES / "startup.yaml"), "--objective", "speed")
+    assert code == 2
+    assert "--objective" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nworkloads: []\n", encoding="utf-8")
+    code, _, err = run_cli("plan", str(bad))
+    assert code == 2
+    assert err.startswith("error:")
+
+
+def test_html_report_without_matplotlib_keeps_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from gigawatt.report.html import plan_html
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    page = plan_html(plan_dict("startup"))
+    assert "<svg" not in page
+    assert "gigawatt[report]" in page
+    assert "support-chat" in page
