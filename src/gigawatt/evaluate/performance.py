@@ -188,7 +188,7 @@ def _training(
         days * HOURS_PER_DAY,
         1.0,
         True,
-        f"{count} accelerators, {days:.2f} days, MFU {mfu:.2f} (gigawatt.evaluate.training)",
+        f"{count} accelerators, {days:.2f} days, MFU {mfu:.2f} (training model)",
     )
 
 
