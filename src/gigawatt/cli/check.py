@@ -33,7 +33,7 @@ def validate(
         report.cases = [c for c in report.cases if c.family.startswith(family)]
         if not report.cases:
             raise InputError(
-                f"no family starts with {family!r}; known: {', '.join(known)}", where="--family"
+                f"no family starts with {family!r}; known: {', '.join(known)}", where="family"
             )
     if as_json:
         print_json(report.to_dict())
