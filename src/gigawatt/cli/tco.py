@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -58,38 +58,9 @@ def tco(
         typer.echo(json.dumps(result, indent=2, default=str))
         return
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.report.tables import print_tables, rows_table
+    from gigawatt.report.decision import tco_tables
+    from gigawatt.report.tables import print_tables
 
-    cols = (
-        "id",
-        "kind",
-        "usd_per_useful_gpu_hour",
-        "usd_per_useful_gpu_hour_low",
-        "usd_per_useful_gpu_hour_high",
-        "total_usd",
-        "capex_usd",
-        "opex_usd_per_year",
-    )
-    best: dict[str, dict[str, Any]] = {}
-    for row in result["break_even"]:
-        key = row["owned"]
-        if row["utilization"] is not None and (
-            key not in best or row["utilization"] < best[key]["utilization"]
-        ):
-            best[key] = row
-    inputs = result["inputs"]
-    title = (
-        f"{inputs['count']} x {inputs['accelerator']} at {inputs['utilization']:.0%} "
-        f"utilisation, {inputs['years']:g} years, region {inputs['region']}"
-    )
-    tables = [rows_table(title, cols, result["options"])]
-    tables.append(
-        rows_table(
-            "lowest break-even utilisation vs pay-per-use renting",
-            ("owned", "versus", "utilization", "months"),
-            list(best.values()),
-        )
-    )
-    print_tables(tables)
+    print_tables(tco_tables(result))
     for note in result["notes"]:
         typer.echo(f"note: {note}", err=True)
