@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.lookup import accelerator_power_kw, region_value, system_for
-from gigawatt.catalog.schema import PRICING_FAMILY
+from gigawatt.catalog.schema import PREEMPTIBLE_PRICING, PRICING_FAMILIES, PRICING_FAMILY
 from gigawatt.errors import InputError
 from gigawatt.evaluate.economics import assumptions, unit_price_usd
 from gigawatt.evaluate.performance import (
@@ -335,7 +335,7 @@ def build_option_table(
             perf = perf_cache[pkey]
             slo_met, detail = perf.slo_met, perf.detail
             hours = perf.hours
-            if opt.pricing_model == "spot":
+            if opt.pricing_model in PREEMPTIBLE_PRICING:
                 if _latency_critical(w):
                     slo_met, detail = False, "spot preemptions would break a latency SLO"
                 else:
@@ -484,7 +484,7 @@ def accelerator_cap_covers(
     """Whether accelerator cap ``cap`` (a scenario ``AcceleratorCap``) covers an option: rented
     capacity (pay-per-use or committed) matching every selector the cap sets."""
     return (
-        payment in ("pay_per_use", "committed")
+        payment in PRICING_FAMILIES
         and (cap.offer is None or offer == cap.offer)
         and (cap.venue is None or venue == cap.venue)
         and (cap.accelerator is None or accelerator == cap.accelerator)
