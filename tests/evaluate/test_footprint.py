@@ -189,3 +189,42 @@ def test_tco_negative_egress_exits_2(run_cli: Run) -> None:
         "tco", "--accelerator", "h100-sxm", "--count", "8", "--egress-gb-per-month", "-1"
     )
     assert code == 2 and "--egress-gb-per-month" in err
+
+
+def _bare_region(cat: Any) -> str:
+    """Add cloud region ``aws:us-bare-1`` (in the US) without PUE, electricity price and water
+    figures to ``cat``; return its id."""
+    region = "aws:us-bare-1"
+    cat.tables["regions"][region] = {
+        **cat.get("regions", "aws:us-east-1"),
+        "id": region,
+        "pue": None,
+        "electricity_usd_per_kwh": None,
+        "wue_l_per_kwh": None,
+        "water_offsite_l_per_kwh_low": None,
+        "water_offsite_l_per_kwh": None,
+        "water_offsite_l_per_kwh_high": None,
+    }
+    return region
+
+
+def test_region_without_figures_takes_its_countrys() -> None:
+    """PUE, off-site water and the electricity price fall back to the country row
+    (gigawatt.catalog.lookup.region_row_for); on-site WUE to the cooling type, not the country."""
+    from gigawatt.evaluate.economics import compare
+
+    cat = load_catalog(use_env=False)
+    region = _bare_region(cat)
+    us = cat.tables["regions"]["us"] = {
+        **cat.get("regions", "us"),
+        "pue": 1.3,  # differs from the air cooling row's 1.56
+        "wue_l_per_kwh": 0.9,  # not taken: on-site water follows the cooling (1.8)
+        "water_offsite_l_per_kwh": 2.5,
+    }
+    out = job_footprint(cat, "h100-sxm", 100.0, region=region)
+    assert out["pue"] == 1.3
+    assert out["water_offsite_l_per_kwh"] == 2.5
+    assert out["wue_l_per_kwh"] == cat.get("cooling", "air")["wue_l_per_kwh"] != 0.9
+    assert out["co2_market_kg"] == out["co2_location_kg"]  # no CFE of its own: none claimed
+    tco = compare(cat, "h100-sxm", 8, region=region)
+    assert tco["inputs"]["electricity_usd_per_kwh"] == us["electricity_usd_per_kwh"]

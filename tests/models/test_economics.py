@@ -160,3 +160,11 @@ def test_footprint_and_offer_cost() -> None:
     assert reserved["usd_per_useful_gpu_hour"] == pytest.approx(2 * 4.128)
     with pytest.raises(InputError):
         economics.offer_cost(cat, "no-such-offer", 1.0)
+
+
+def test_rental_kind_labels_cover_every_pricing_model() -> None:
+    from gigawatt.catalog import table_schema
+    from gigawatt.evaluate.economics import RENTAL_KINDS
+
+    allowed = table_schema("offers").attribute("pricing_model").allowed
+    assert sorted(RENTAL_KINDS) == sorted(allowed)

@@ -6,7 +6,7 @@ The schema files drive loading, validation and these docs; a test keeps docs/cat
 from __future__ import annotations
 
 from gigawatt.catalog.loader import TABLES
-from gigawatt.catalog.schema import table_schema
+from gigawatt.catalog.schema import PREEMPTIBLE_PRICING, PRICING_FAMILIES, table_schema
 
 
 def _cell(text: str) -> str:
@@ -41,7 +41,22 @@ def schema_markdown() -> str:
                 f"| `{a.name}` | {_cell(kind)} | {a.unit} | {required} | {bounds} | "
                 f"{_cell(a.description)} |"
             )
+        if table == "offers":
+            lines += ["", _pricing_families()]
     return "\n".join(lines) + "\n"
+
+
+def _pricing_families() -> str:
+    """One line naming the family of each ``pricing_model`` (``gigawatt.catalog.schema``)."""
+    families = "; ".join(
+        f"`{family}`: {', '.join(f'`{m}`' for m in models)}"
+        for family, models in PRICING_FAMILIES.items()
+    )
+    preemptible = ", ".join(f"`{m}`" for m in PREEMPTIBLE_PRICING)
+    return (
+        f"Pricing-model families: {families}. Preemptible (pay-per-use capacity the provider "
+        f"may reclaim): {preemptible}."
+    )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,20 @@ SCHEMA_COLUMNS = (
 TRUE_WORDS = {"true", "yes", "1"}
 FALSE_WORDS = {"false", "no", "0"}
 
+# Pricing-model families of the offers table (its ``pricing_model`` enum): how an offer is paid.
+# ``pay_per_use``: per accelerator-hour used (``spot`` is pay-per-use capacity the provider may
+# reclaim, see PREEMPTIBLE_PRICING); ``committed``: a term paid whether used or not.
+PAY_PER_USE_PRICING: tuple[str, ...] = ("on_demand", "spot")
+COMMITTED_PRICING: tuple[str, ...] = ("reserved_1y", "reserved_3y", "contract", "capacity_block")
+PREEMPTIBLE_PRICING: tuple[str, ...] = ("spot",)
+PRICING_FAMILIES: dict[str, tuple[str, ...]] = {
+    "pay_per_use": PAY_PER_USE_PRICING,
+    "committed": COMMITTED_PRICING,
+}
+PRICING_FAMILY: dict[str, str] = {
+    model: family for family, models in PRICING_FAMILIES.items() for model in models
+}
+
 
 @dataclass(frozen=True)
 class Attribute:

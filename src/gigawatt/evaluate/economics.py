@@ -1,8 +1,9 @@
 """Economics orchestration: catalog rows -> own / colocate / rent options side by side.
 
-Thin wiring only: picks the system, cooling, region, colocation venue, assumptions and offers for an
-accelerator from the catalog, then calls the pure functions in ``gigawatt.models`` (cost, tco,
-energy, carbon, facility). Every option is a dict with its unit in each key.
+Thin wiring only: picks the system (:func:`gigawatt.catalog.lookup.system_for`), cooling, region,
+colocation venue, assumptions and offers for an accelerator from the catalog, then calls the pure
+functions in ``gigawatt.models`` (cost, tco, energy, carbon, facility). Every option is a dict with
+its unit in each key.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.lookup import pricing_family, region_value, system_for, system_power_kw
+from gigawatt.catalog.schema import PREEMPTIBLE_PRICING
 from gigawatt.errors import InputError
 from gigawatt.models import cost, facility, tco
 
 Row = dict[str, Any]
+# The ``kind`` label a rental option shows for each offer pricing model (a label only: how an
+# offer is paid comes from its family, gigawatt.catalog.schema.PRICING_FAMILIES).
 RENTAL_KINDS = {
     "on_demand": "on_demand",
     "spot": "spot",
@@ -24,7 +29,6 @@ RENTAL_KINDS = {
     "capacity_block": "reserved",
     "contract": "contract",
 }
-COMMITTED = {"reserved", "contract"}
 COOLING_ALIASES = {"liquid": "direct-liquid", "dlc": "direct-liquid"}
 SCENARIOS = ("low", "typical", "high")
 
@@ -34,17 +38,6 @@ def assumptions(catalog: Catalog, which: str = "typical") -> Row:
     typical = catalog.get("cost_assumptions", "typical")
     row = catalog.get("cost_assumptions", which)
     return {k: (typical[k] if v is None else v) for k, v in row.items()}
-
-
-def system_for(catalog: Catalog, accelerator_id: str) -> Row:
-    """The catalog system carrying ``accelerator_id`` (nodes first)."""
-    catalog.get("accelerators", accelerator_id, field="--accelerator")
-    found = [s for s in catalog.rows("systems") if s["accelerator"] == accelerator_id]
-    if not found:
-        raise InputError(
-            f"no system in the catalog carries {accelerator_id!r}", where="--accelerator"
-        )
-    return sorted(found, key=lambda s: s["kind"] != "node")[0]
 
 
 def cooling_for(catalog: Catalog, system: Row, cooling: str | None) -> Row:
@@ -73,16 +66,6 @@ def unit_price_usd(system: Row, accel: Row, which: str) -> float:
     )
 
 
-def system_power_kw(system: Row, accel: Row) -> tuple[float, float]:
-    """(idle, max) power (kW) of one system; without an idle figure the idle power is scaled by
-    the accelerator's idle/TDP ratio."""
-    max_kw = float(system["power_kw"])
-    if system.get("idle_power_kw") is not None:
-        return float(system["idle_power_kw"]), max_kw
-    ratio = (accel["idle_power_w"] or 0.0) / accel["tdp_w"] if accel.get("tdp_w") else 0.0
-    return max_kw * ratio, max_kw
-
-
 def colo_venue(catalog: Catalog, region: Row) -> Row:
     """A colocation venue operating in ``region``'s country (else the first colocation venue)."""
     colos = [v for v in catalog.rows("venues") if v["kind"] == "colocation"]
@@ -106,6 +89,7 @@ class Setup:
     count: int
     utilization: float
     years: float
+    usd_per_kwh: float
     egress_gb_per_month: float = 0.0
 
 
@@ -120,6 +104,33 @@ def resolve(
     egress_gb_per_month: float = 0.0,
 ) -> Setup:
     """Validate inputs and pick the catalog rows for one comparison."""
+    _check_inputs(count, utilization, years, egress_gb_per_month)
+    system = system_for(catalog, accelerator, field="--accelerator")
+    reg = catalog.get("regions", region, field="--region")
+    usd_per_kwh = region_value(catalog, region, "electricity_usd_per_kwh")
+    if usd_per_kwh is None:
+        raise InputError(
+            f"region {region!r} has no electricity price in the catalog; pick e.g. "
+            "'us' or add electricity_usd_per_kwh in an overlay",
+            where="--region",
+        )
+    return Setup(
+        accel=catalog.get("accelerators", accelerator),
+        system=system,
+        cooling=cooling_for(catalog, system, cooling),
+        region=reg,
+        colo=colo_venue(catalog, reg),
+        count=count,
+        utilization=utilization,
+        years=years,
+        usd_per_kwh=usd_per_kwh,
+        egress_gb_per_month=egress_gb_per_month,
+    )
+
+
+def _check_inputs(count: int, utilization: float, years: float, egress_gb_per_month: float) -> None:
+    """InputError naming the option for a count < 1, a utilisation outside (0, 1], years outside
+    (0, 15] or a negative egress (GB/month)."""
     if egress_gb_per_month < 0:
         raise InputError(
             f"egress {egress_gb_per_month!r} GB/month must be >= 0", where="--egress-gb-per-month"
@@ -130,25 +141,6 @@ def resolve(
         raise InputError(f"utilization {utilization!r} must be in (0, 1]", where="--utilization")
     if not 0 < years <= 15:
         raise InputError(f"years {years!r} must be in (0, 15]", where="--years")
-    system = system_for(catalog, accelerator)
-    reg = catalog.get("regions", region, field="--region")
-    if reg.get("electricity_usd_per_kwh") is None:
-        raise InputError(
-            f"region {region!r} has no electricity price in the catalog; pick e.g. "
-            "'us' or add electricity_usd_per_kwh in an overlay",
-            where="--region",
-        )
-    return Setup(
-        catalog.get("accelerators", accelerator),
-        system,
-        cooling_for(catalog, system, cooling),
-        reg,
-        colo_venue(catalog, reg),
-        count,
-        utilization,
-        years,
-        egress_gb_per_month,
-    )
 
 
 def ownership(catalog: Catalog, s: Setup, kind: str, which: str = "typical") -> tco.Ownership:
@@ -171,7 +163,7 @@ def ownership(catalog: Catalog, s: Setup, kind: str, which: str = "typical") -> 
         idle_it_kw=idle_kw * n_systems,
         max_it_kw=max_kw * n_systems,
         pue=_pick(s.cooling, "pue", which),
-        usd_per_kwh=float(s.region["electricity_usd_per_kwh"]),
+        usd_per_kwh=s.usd_per_kwh,
         colo_usd_per_kw_month=colo_price if kind == "colo" else 0.0,
         staff_usd_per_year=a["staff_per_accel_year_usd"] * s.count,
         maintenance_fraction=a["maintenance_per_year_fraction"],
@@ -209,6 +201,17 @@ def owned_option(catalog: Catalog, s: Setup, kind: str) -> tuple[Row, tco.TcoRes
     return option, r
 
 
+def _offer_prices(offer: Row) -> dict[str, float]:
+    """List price (USD/accelerator-h) of ``offer`` at each end of its range (typical where the
+    offer gives no low/high)."""
+    typical = offer["price_usd_per_accel_h"]
+    return {
+        "typical": typical,
+        "low": offer.get("price_usd_per_accel_h_low") or typical,
+        "high": offer.get("price_usd_per_accel_h_high") or typical,
+    }
+
+
 def _median_on_demand(catalog: Catalog, accelerator: str) -> float | None:
     prices = [
         o["price_usd_per_accel_h"]
@@ -221,11 +224,11 @@ def _median_on_demand(catalog: Catalog, accelerator: str) -> float | None:
 def rental_usd_per_useful_h(
     catalog: Catalog, offer: Row, utilization: float, price: float
 ) -> float:
-    """Useful-hour price (USD/accelerator-h) of ``offer`` at list ``price``."""
-    kind = RENTAL_KINDS[offer["pricing_model"]]
-    if kind in COMMITTED:
+    """Useful-hour price (USD/accelerator-h) of ``offer`` at list ``price``: committed offers
+    divide by ``utilization``, preemptible (spot) ones add lost work and on-demand fallback."""
+    if pricing_family(offer["pricing_model"]) == "committed":
         return cost.committed_usd_per_useful_h(price, utilization)
-    if kind == "spot":
+    if offer["pricing_model"] in PREEMPTIBLE_PRICING:
         a = assumptions(catalog)
         same = [
             o["price_usd_per_accel_h"]
@@ -251,11 +254,7 @@ def rental_usd_per_useful_h(
 def rental_option(catalog: Catalog, s: Setup, offer: Row) -> Row:
     """Option dict for one catalog offer."""
     kind = RENTAL_KINDS[offer["pricing_model"]]
-    prices = {
-        "typical": offer["price_usd_per_accel_h"],
-        "low": offer.get("price_usd_per_accel_h_low") or offer["price_usd_per_accel_h"],
-        "high": offer.get("price_usd_per_accel_h_high") or offer["price_usd_per_accel_h"],
-    }
+    prices = _offer_prices(offer)
     per_h = {
         w: rental_usd_per_useful_h(catalog, offer, s.utilization, p) for w, p in prices.items()
     }
@@ -289,7 +288,7 @@ def break_even_rows(s: Setup, owned: dict[str, tco.TcoResult], rentals: list[Row
     rows = []
     for own_kind, result in owned.items():
         for r in rentals:
-            pay_per_use = r["kind"] in ("on_demand", "spot")
+            pay_per_use = pricing_family(r["pricing_model"]) == "pay_per_use"
             rows.append(
                 {
                     "owned": own_kind,
@@ -304,6 +303,24 @@ def break_even_rows(s: Setup, owned: dict[str, tco.TcoResult], rentals: list[Row
                 }
             )
     return rows
+
+
+def _owned_options(
+    catalog: Catalog, s: Setup
+) -> tuple[list[Row], dict[str, tco.TcoResult], list[str]]:
+    """The owned and colo option dicts, their typical TCOs by kind, and a note for each kind that
+    cannot be priced (no purchase price: rentals can still be compared)."""
+    options, owned = [], {}
+    notes: list[str] = []
+    for kind in ("owned", "colo"):
+        try:
+            option, result = owned_option(catalog, s, kind)
+        except InputError as exc:
+            notes.append(f"{kind}: {exc}")
+            continue
+        options.append(option)
+        owned[kind] = result
+    return options, owned, notes
 
 
 def compare(
@@ -324,16 +341,7 @@ def compare(
     s = resolve(
         catalog, accelerator, count, utilization, years, region, cooling, egress_gb_per_month
     )
-    options, owned = [], {}
-    notes: list[str] = []
-    for kind in ("owned", "colo"):
-        try:
-            option, result = owned_option(catalog, s, kind)
-        except InputError as exc:  # no purchase price: rentals can still be compared
-            notes.append(f"{kind}: {exc}")
-            continue
-        options.append(option)
-        owned[kind] = result
+    options, owned, notes = _owned_options(catalog, s)
     rentals = [
         rental_option(catalog, s, o)
         for o in catalog.rows("offers")
@@ -350,7 +358,7 @@ def compare(
         "system": s.system["id"],
         "cooling": s.cooling["id"],
         "colo_venue": s.colo["id"],
-        "electricity_usd_per_kwh": s.region["electricity_usd_per_kwh"],
+        "electricity_usd_per_kwh": s.usd_per_kwh,
     }
     if not options:
         raise InputError(
@@ -375,18 +383,18 @@ def facility_plan(
     """Racks, IT and facility power, PUE and warnings for ``count`` accelerators."""
     if count < 1:
         raise InputError(f"count {count!r} must be >= 1", where="--count")
-    system = system_for(catalog, accelerator)
+    system = system_for(catalog, accelerator, field="--accelerator")
     cool = cooling_for(catalog, system, cooling)
+    accel = catalog.get("accelerators", accelerator)
     sizing = facility.size_facility(
         count,
         system["accelerators_per_system"],
-        float(system["power_kw"]),
+        system_power_kw(system, accel)[1],
         float(cool["max_kw_per_rack"]),
         float(cool["pue"]),
         cooling=cool["id"],
         site_power_cap_kw=None if site_power_mw is None else site_power_mw * 1000.0,
     )
-    accel = catalog.get("accelerators", accelerator)
     low, high = _pick(cool, "pue", "low"), _pick(cool, "pue", "high")
     return {
         "accelerator": accelerator,
@@ -416,11 +424,7 @@ def offer_cost(
     (spot: lost work and fallback included; committed: divided by ``utilization``), with the
     low/high ends of the offer's price range. For ``train``/``infer --offer`` to call."""
     offer = catalog.get("offers", offer_id, field="--offer")
-    prices = {
-        "typical": offer["price_usd_per_accel_h"],
-        "low": offer.get("price_usd_per_accel_h_low") or offer["price_usd_per_accel_h"],
-        "high": offer.get("price_usd_per_accel_h_high") or offer["price_usd_per_accel_h"],
-    }
+    prices = _offer_prices(offer)
     per_h = {w: rental_usd_per_useful_h(catalog, offer, utilization, p) for w, p in prices.items()}
     return {
         "offer": offer_id,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.lookup import find_system, region_row_for, region_value
 from gigawatt.errors import InputError
-from gigawatt.evaluate.economics import SCENARIOS, assumptions, cooling_for, offer_cost, system_for
+from gigawatt.evaluate.economics import SCENARIOS, assumptions, cooling_for, offer_cost
 from gigawatt.models import carbon, energy
 
 Row = dict[str, Any]
@@ -25,40 +26,77 @@ def _ranged(typical: float, low: float | None, high: float | None) -> tuple[floa
     return lo, typical, hi
 
 
-def _pue_range(reg: Row, cooling: Row | None, pue: float | None) -> tuple[float, float, float]:
+def _pue_range(
+    catalog: Catalog, region: str, cooling: Row | None, pue: float | None
+) -> tuple[float, float, float]:
     """PUE (low, typical, high): ``pue`` pinned by the caller (no range), else the region's
-    typical PUE (the cooling type's when the region has none) inside the cooling type's range."""
+    typical PUE (:func:`~gigawatt.catalog.lookup.region_value`; the cooling type's when the
+    region has none) inside the cooling type's range."""
     if pue is not None:
         return pue, pue, pue
     cool = cooling or {}
-    typical = reg.get("pue") or cool.get("pue") or 1.0
+    typical = region_value(catalog, region, "pue") or cool.get("pue") or 1.0
     return _ranged(float(typical), cool.get("pue_low"), cool.get("pue_high"))
 
 
-def _wue_range(reg: Row, cooling: Row | None) -> tuple[float, float, float]:
+def _wue_range(catalog: Catalog, region: str, cooling: Row | None) -> tuple[float, float, float]:
     """On-site WUE (low, typical, high) in L/kWh: the region's typical WUE (else the cooling
     type's, else 0) inside the cooling type's range where it has one."""
     cool = cooling or {}
-    typical = reg.get("wue_l_per_kwh")
+    typical = region_value(catalog, region, "wue_l_per_kwh")
     if typical is None:
         typical = cool.get("wue_l_per_kwh") or 0.0
     return _ranged(float(typical), cool.get("wue_l_per_kwh_low"), cool.get("wue_l_per_kwh_high"))
 
 
-def _ewif_range(catalog: Catalog, reg: Row) -> tuple[float, float, float] | None:
-    """Off-site water intensity (low, typical, high) in L/kWh: the region's derived EWIF, else
+def _ewif_range(catalog: Catalog, region: str) -> tuple[float, float, float] | None:
+    """Off-site water intensity (low, typical, high) in L/kWh: the region's derived EWIF with
+    its range (both from the row :func:`~gigawatt.catalog.lookup.region_row_for` picks), else
     cost_assumptions' ``water_offsite_l_per_kwh`` (an overlay's), else None (unknown)."""
-    typical = reg.get("water_offsite_l_per_kwh")
-    if typical is not None:
+    row = region_row_for(catalog, region, "water_offsite_l_per_kwh")
+    if row is not None:
         return _ranged(
-            float(typical),
-            reg.get("water_offsite_l_per_kwh_low"),
-            reg.get("water_offsite_l_per_kwh_high"),
+            float(row["water_offsite_l_per_kwh"]),
+            row.get("water_offsite_l_per_kwh_low"),
+            row.get("water_offsite_l_per_kwh_high"),
         )
     ends = [assumptions(catalog, w).get("water_offsite_l_per_kwh") for w in SCENARIOS]
     if ends[1] is None:
         return None
     return _ranged(float(ends[1]), ends[0], ends[2])
+
+
+def _embodied_kg(catalog: Catalog, accelerator_hours: float) -> list[float]:
+    """Embodied carbon (kgCO2e; low, typical, high) of ``accelerator_hours`` (accelerator-h):
+    low is the least carbon over the longest life, high the most carbon over the shortest
+    (cost_assumptions ``embodied_per_accel_kgco2e`` and ``depreciation_years``)."""
+    lo, typ, hi = (assumptions(catalog, w) for w in SCENARIOS)
+    ends = (
+        (lo["embodied_per_accel_kgco2e"], hi["depreciation_years"]),
+        (typ["embodied_per_accel_kgco2e"], typ["depreciation_years"]),
+        (hi["embodied_per_accel_kgco2e"], lo["depreciation_years"]),
+    )
+    return [carbon.embodied_co2_kg(kg, 1.0, accelerator_hours, life) for kg, life in ends]
+
+
+def _water_l(
+    catalog: Catalog, region: str, cooling: Row | None, it_kwh: float, facility_kwh: list[float]
+) -> tuple[tuple[float, float, float], tuple[float, float, float] | None, dict[str, Any]]:
+    """(WUE range, EWIF range or None, water figures in L: on-site, off-site (None when the
+    off-site intensity is unknown) and total, each as [low, typical, high])."""
+    wues = _wue_range(catalog, region, cooling)
+    ewifs = _ewif_range(catalog, region)
+    onsite = [carbon.water_l(it_kwh, 0.0, w, 0.0) for w in wues]
+    offsite = (
+        None
+        if ewifs is None
+        else [carbon.water_l(0.0, f, 0.0, e) for f, e in zip(facility_kwh, ewifs, strict=True)]
+    )
+    total = (
+        onsite if offsite is None else [on + off for on, off in zip(onsite, offsite, strict=True)]
+    )
+    figures = {"water_onsite_l": onsite, "water_offsite_l": offsite, "water_l": total}
+    return wues, ewifs, figures
 
 
 def footprint(
@@ -77,34 +115,16 @@ def footprint(
     pue_low..pue_high; none when ``pue`` is pinned or no cooling row is given), embodied carbon
     from the cost_assumptions ranges, water from the WUE range (region inside the cooling row's)
     and the region's off-site intensity range (water_offsite_l_per_kwh_low/_high).
-    ``water_l = energy_it_kwh x WUE + energy_kwh x EWIF`` (Li et al. 2023)."""
+    ``water_l = energy_it_kwh x WUE + energy_kwh x EWIF`` (Li et al. 2023). Region figures
+    follow :func:`gigawatt.catalog.lookup.region_row_for`; an unknown carbon-free fraction
+    counts as 0."""
     reg = catalog.get("regions", region, field="--region")
     it = energy.accelerator_hours_energy_kwh(accelerator_hours, power_w_per_accelerator)
-    pues = _pue_range(reg, cooling, pue)
+    pues = _pue_range(catalog, region, cooling, pue)
     fac = [energy.facility_energy_kwh(it, p) for p in pues]
     grid = float(reg["grid_gco2_per_kwh"])
-    cfe = reg.get("carbon_free_fraction") or 0.0
-    lo, typ, hi = (assumptions(catalog, w) for w in SCENARIOS)
-    embodied = {  # low: least carbon over the longest life; high: most carbon, shortest life
-        "low": (lo["embodied_per_accel_kgco2e"], hi["depreciation_years"]),
-        "typical": (typ["embodied_per_accel_kgco2e"], typ["depreciation_years"]),
-        "high": (hi["embodied_per_accel_kgco2e"], lo["depreciation_years"]),
-    }
-    embodied_kg = {
-        w: carbon.embodied_co2_kg(kg, 1.0, accelerator_hours, life)
-        for w, (kg, life) in embodied.items()
-    }
-    wues = _wue_range(reg, cooling)
-    ewifs = _ewif_range(catalog, reg)
-    onsite = [carbon.water_l(it, 0.0, w, 0.0) for w in wues]
-    offsite = (
-        None
-        if ewifs is None
-        else [carbon.water_l(0.0, f, 0.0, e) for f, e in zip(fac, ewifs, strict=True)]
-    )
-    total = (
-        onsite if offsite is None else [on + off for on, off in zip(onsite, offsite, strict=True)]
-    )
+    cfe = region_value(catalog, region, "carbon_free_fraction") or 0.0
+    wues, ewifs, water = _water_l(catalog, region, cooling, it, fac)
     out: Row = {
         "energy_it_kwh": it,
         "pue": pues[1],
@@ -117,10 +137,8 @@ def footprint(
         "energy_kwh": fac,
         "co2_location_kg": [carbon.location_co2_kg(f, grid) for f in fac],
         "co2_market_kg": [carbon.market_co2_kg(f, grid, cfe) for f in fac],
-        "co2_embodied_kg": [embodied_kg[w] for w in SCENARIOS],
-        "water_onsite_l": onsite,
-        "water_offsite_l": offsite,
-        "water_l": total,
+        "co2_embodied_kg": _embodied_kg(catalog, accelerator_hours),
+        **water,
     }
     for name, values in figures.items():
         low, typical, high = (None, None, None) if values is None else values
@@ -154,10 +172,8 @@ def pick_offer(
 
 def _job_cooling(catalog: Catalog, accel: Row) -> Row | None:
     """The cooling row of the catalog system carrying ``accel`` (None without a system)."""
-    try:
-        return cooling_for(catalog, system_for(catalog, accel["id"]), None)
-    except InputError:
-        return None
+    system = find_system(catalog, accel["id"])
+    return None if system is None else cooling_for(catalog, system, None)
 
 
 def job_footprint(

@@ -34,8 +34,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.lookup import accelerator_power_kw, region_value, system_for
+from gigawatt.catalog.schema import PREEMPTIBLE_PRICING, PRICING_FAMILIES, PRICING_FAMILY
 from gigawatt.errors import InputError
-from gigawatt.evaluate.economics import assumptions, system_for, unit_price_usd
+from gigawatt.evaluate.economics import assumptions, unit_price_usd
 from gigawatt.evaluate.performance import (
     Performance,
     prefetch_grids,
@@ -50,8 +52,6 @@ from gigawatt.spec.workloads import AgentWorkload, EdgeInferenceWorkload
 F64 = NDArray[np.float64]
 HOURS_PER_DAY = 24.0
 HOURS_PER_MONTH = 8760.0 / 12.0
-PAY_PER_USE = ("on_demand", "spot")
-COMMITTED = ("reserved_1y", "reserved_3y", "contract", "capacity_block")
 
 
 @dataclass(frozen=True)
@@ -200,42 +200,7 @@ def _replace_index(o: TableOption, index: int) -> TableOption:
 
 
 def _payment(pricing_model: str) -> str:
-    if pricing_model in PAY_PER_USE:
-        return "pay_per_use"
-    if pricing_model in COMMITTED:
-        return "committed"
-    return pricing_model
-
-
-def _region_value(catalog: Catalog, region: str, key: str) -> float | None:
-    """A region figure, falling back to the region's country row."""
-    regions = catalog.tables["regions"]
-    row = regions.get(region)
-    if row is None:
-        return None
-    if row.get(key) is not None:
-        return float(row[key])
-    country = regions.get(row.get("country") or "")
-    if country is not None and country.get(key) is not None:
-        return float(country[key])
-    return None
-
-
-def _power_kw(catalog: Catalog, accelerator: str) -> tuple[float, float]:
-    """(idle, max) IT power per accelerator [kW]: its catalog system's share when there is one
-    (host included), else the accelerator alone."""
-    accel = catalog.get("accelerators", accelerator)
-    systems = [s for s in catalog.rows("systems") if s["accelerator"] == accelerator]
-    tdp = float(accel["tdp_w"]) / 1000.0
-    idle_ratio = float(accel.get("idle_power_w") or 0.0) / 1000.0 / tdp if tdp else 0.0
-    if systems:
-        s = sorted(systems, key=lambda r: r["kind"] != "node")[0]
-        per = float(s["power_kw"]) / float(s["accelerators_per_system"])
-        idle = s.get("idle_power_kw")
-        if idle is not None:
-            return float(idle) / float(s["accelerators_per_system"]), per
-        return per * idle_ratio, per
-    return tdp * idle_ratio, tdp
+    return PRICING_FAMILY.get(pricing_model, pricing_model)
 
 
 def _purchase_usd_per_accel(
@@ -370,7 +335,7 @@ def build_option_table(
             perf = perf_cache[pkey]
             slo_met, detail = perf.slo_met, perf.detail
             hours = perf.hours
-            if opt.pricing_model == "spot":
+            if opt.pricing_model in PREEMPTIBLE_PRICING:
                 if _latency_critical(w):
                     slo_met, detail = False, "spot preemptions would break a latency SLO"
                 else:
@@ -431,10 +396,10 @@ def build_option_table(
                         note,
                     )
             if opt.accelerator not in power_cache:
-                power_cache[opt.accelerator] = _power_kw(catalog, opt.accelerator)
+                power_cache[opt.accelerator] = accelerator_power_kw(catalog, opt.accelerator)
             idle_kw, max_kw = power_cache[opt.accelerator]
-            pue = _region_value(catalog, opt.region, "pue") or 1.0
-            grid = _region_value(catalog, opt.region, "grid_gco2_per_kwh") or 0.0
+            pue = region_value(catalog, opt.region, "pue") or 1.0
+            grid = region_value(catalog, opt.region, "grid_gco2_per_kwh") or 0.0
             unit = max(perf.unit_accelerators, 1)
             util = perf.utilization
             it_kw = energy.power_at_utilization_w(idle_kw, max_kw, util) * unit
@@ -443,7 +408,7 @@ def build_option_table(
             if payment == "pay_per_use":
                 usage = float(opt.price_usd_per_accel_h or 0.0) * unit * hours
             elif payment in ("owned", "purchase"):
-                usd_kwh = _region_value(catalog, opt.region, "electricity_usd_per_kwh")
+                usd_kwh = region_value(catalog, opt.region, "electricity_usd_per_kwh")
                 if usd_kwh is None:
                     usd_kwh = 0.0
                     msg = f"no electricity price for region {opt.region}: energy cost not counted"
@@ -519,7 +484,7 @@ def accelerator_cap_covers(
     """Whether accelerator cap ``cap`` (a scenario ``AcceleratorCap``) covers an option: rented
     capacity (pay-per-use or committed) matching every selector the cap sets."""
     return (
-        payment in ("pay_per_use", "committed")
+        payment in PRICING_FAMILIES
         and (cap.offer is None or offer == cap.offer)
         and (cap.venue is None or venue == cap.venue)
         and (cap.accelerator is None or accelerator == cap.accelerator)

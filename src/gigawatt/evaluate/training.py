@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gigawatt.catalog import Catalog, load_catalog
+from gigawatt.catalog.lookup import find_system
 from gigawatt.errors import InputError
 from gigawatt.evaluate.resolve import model_architecture
 from gigawatt.models.architecture import ModelArchitecture
@@ -75,16 +76,15 @@ def hardware_for(
     row = catalog.get("accelerators", accelerator, field="accelerator")
     peak = peak_tflops(row, precision, field="--precision")
     notes: list[str] = []
-    systems = [s for s in catalog.rows("systems") if s.get("accelerator") == accelerator]
+    system = find_system(catalog, accelerator)
     per_node = (
-        int(systems[0]["accelerators_per_system"])
-        if systems
+        int(system["accelerators_per_system"])
+        if system
         else int(row.get("scale_up_domain_size") or 8)
     )
     if scale_out_gbit_per_s is None:
-        with_bw = [s for s in systems if s.get("scale_out_bandwidth_gbit_per_s")]
-        if with_bw:
-            s = with_bw[0]
+        if system and system.get("scale_out_bandwidth_gbit_per_s"):
+            s = system
             scale_out_gbit_per_s = float(s["scale_out_bandwidth_gbit_per_s"]) / float(
                 s["accelerators_per_system"]
             )

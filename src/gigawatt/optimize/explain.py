@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from gigawatt.catalog.schema import PRICING_FAMILIES
 from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.solve import Solution, solve_model
@@ -309,7 +310,7 @@ def runner_ups(
 
 
 PRICE_GROUPS: dict[str, tuple[str, ...]] = {
-    "all rented": ("pay_per_use", "committed"),
+    "all rented": tuple(PRICING_FAMILIES),
     "on-demand and spot": ("pay_per_use",),
     "commitments": ("committed",),
     "hardware purchases": ("purchase",),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import PRICING_FAMILIES
 from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.check import check_plan
 from gigawatt.spec import Scenario
@@ -58,7 +59,7 @@ class GreedyPlan:
 
 
 def _pick(table: OptionTable, options: list[TableOption]) -> TableOption | None:
-    rented = [o for o in options if o.payment in ("pay_per_use", "committed")]
+    rented = [o for o in options if o.payment in PRICING_FAMILIES]
     if rented:
         return min(
             rented,

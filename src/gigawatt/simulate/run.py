@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import load_catalog
+from gigawatt.catalog.lookup import system_power_kw
 from gigawatt.errors import InputError
-from gigawatt.evaluate.economics import system_power_kw
 from gigawatt.evaluate.training import TrainOptions, plan_training
 from gigawatt.simulate import metrics
 from gigawatt.simulate.engine import Kernel

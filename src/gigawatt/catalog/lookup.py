@@ -1,0 +1,138 @@
+"""Catalog questions several layers ask, answered once: which system carries an accelerator, how
+much power that system draws, which family an offer's pricing model belongs to, and which row
+supplies a region's figure when the region has none of its own.
+
+``evaluate`` (training, economics, footprint, the option table) and ``simulate`` call these
+functions instead of reading the rows their own way, so the same accelerator gets the same system
+and the same power everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gigawatt.catalog.loader import Catalog
+from gigawatt.catalog.schema import PRICING_FAMILY, table_schema
+from gigawatt.errors import InputError, closest
+
+Row = dict[str, Any]
+
+SYSTEM_KIND_ORDER: tuple[str, ...] = ("node", "rack", "slice", "module")
+"""Preference among the systems carrying one accelerator (the systems table's ``kind`` enum)."""
+
+REGION_OWN_ONLY: frozenset[str] = frozenset({"carbon_free_fraction", "wue_l_per_kwh"})
+"""Region figures that never fall back to the country row (see :func:`region_row_for`)."""
+
+
+def _system_rank(system: Row) -> tuple[int, int, str]:
+    """Sort key of :func:`systems_for` (smaller is preferred)."""
+    kind = str(system["kind"])
+    rank = SYSTEM_KIND_ORDER.index(kind) if kind in SYSTEM_KIND_ORDER else len(SYSTEM_KIND_ORDER)
+    return rank, int(system["accelerators_per_system"]), str(system["id"])
+
+
+def systems_for(catalog: Catalog, accelerator: str, *, field: str = "accelerator") -> list[Row]:
+    """Every catalog system carrying ``accelerator``, preferred first (rule of :func:`find_system`).
+
+    Raises InputError naming ``field`` and the closest ids for an unknown accelerator.
+    """
+    catalog.get("accelerators", accelerator, field=field)
+    found = [s for s in catalog.rows("systems") if s["accelerator"] == accelerator]
+    return sorted(found, key=_system_rank)
+
+
+def find_system(catalog: Catalog, accelerator: str, *, field: str = "accelerator") -> Row | None:
+    """The system that carries ``accelerator`` in every estimate, or None when none does.
+
+    Rule, independent of file and overlay order:
+
+    1. kind: a node (server) before a rack-scale system, a slice and a module
+       (:data:`SYSTEM_KIND_ORDER`). The node is the unit vendors publish reference power and
+       prices for and the smallest unit one buys and racks;
+    2. then the fewest accelerators per system (the finest unit a fleet is built from, so the
+       last unit wastes least);
+    3. then the smallest id (alphabetical), so ties never depend on row order.
+
+    On the bundled catalog this reproduces every earlier pick (trainium2: the 16-accelerator
+    trn2-48xlarge node, not the 64-accelerator UltraServer rack).
+    """
+    ranked = systems_for(catalog, accelerator, field=field)
+    return ranked[0] if ranked else None
+
+
+def system_for(catalog: Catalog, accelerator: str, *, field: str = "accelerator") -> Row:
+    """:func:`find_system`, raising InputError (naming ``field``) when no system carries it."""
+    system = find_system(catalog, accelerator, field=field)
+    if system is None:
+        raise InputError(f"no system in the catalog carries {accelerator!r}", where=field)
+    return system
+
+
+def system_power_kw(system: Row, accel: Row) -> tuple[float, float]:
+    """(idle, max) power (kW) of one whole ``system`` (all accelerators, CPUs, NICs, fans).
+
+    Max is the system's ``power_kw``; idle its ``idle_power_kw``, else max scaled by the
+    accelerator's idle/TDP ratio (``idle_power_w / tdp_w``; 0 when either is unknown).
+    """
+    max_kw = float(system["power_kw"])
+    if system.get("idle_power_kw") is not None:
+        return float(system["idle_power_kw"]), max_kw
+    ratio = (accel["idle_power_w"] or 0.0) / accel["tdp_w"] if accel.get("tdp_w") else 0.0
+    return max_kw * ratio, max_kw
+
+
+def accelerator_power_kw(
+    catalog: Catalog, accelerator: str, *, field: str = "accelerator"
+) -> tuple[float, float]:
+    """(idle, max) IT power per accelerator (kW): its :func:`find_system`'s
+    :func:`system_power_kw` over ``accelerators_per_system`` (host, NICs and fans included),
+    else the accelerator alone (``idle_power_w``, ``tdp_w``)."""
+    accel = catalog.get("accelerators", accelerator, field=field)
+    system = find_system(catalog, accelerator, field=field)
+    if system is None:
+        return float(accel.get("idle_power_w") or 0.0) / 1000.0, float(accel["tdp_w"]) / 1000.0
+    per = float(system["accelerators_per_system"])
+    idle_kw, max_kw = system_power_kw(system, accel)
+    return idle_kw / per, max_kw / per
+
+
+def pricing_family(pricing_model: str, *, field: str = "pricing_model") -> str:
+    """The family (``pay_per_use`` or ``committed``, :data:`~gigawatt.catalog.schema.
+    PRICING_FAMILIES`) of an offer's ``pricing_model``; InputError naming ``field`` otherwise."""
+    family = PRICING_FAMILY.get(pricing_model)
+    if family is None:
+        allowed = table_schema("offers").attribute("pricing_model").allowed
+        near = closest(pricing_model, allowed)
+        hint = f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(allowed)}"
+        raise InputError(f"unknown pricing model {pricing_model!r}; {hint}", where=field)
+    return family
+
+
+def region_row_for(catalog: Catalog, region: str, key: str) -> Row | None:
+    """The row that supplies ``key`` for ``region``: the region's own row when it gives the
+    figure, else its country's row (a cloud region inherits its country's grid, electricity
+    price, PUE and off-site water), else None (unknown; the caller decides what that means).
+
+    Figures in :data:`REGION_OWN_ONLY` never come from the country: ``carbon_free_fraction``
+    is what an operator buys or matches (a country's clean share is already in its grid
+    intensity) and on-site ``wue_l_per_kwh`` depends on the site's cooling, not the grid.
+    An unknown ``region`` gives None.
+    """
+    regions = catalog.tables.get("regions", {})
+    row = regions.get(region)
+    if row is None:
+        return None
+    if row.get(key) is not None:
+        return row
+    if key in REGION_OWN_ONLY:
+        return None
+    country = regions.get(str(row.get("country") or ""))
+    if country is not None and country.get(key) is not None:
+        return country
+    return None
+
+
+def region_value(catalog: Catalog, region: str, key: str) -> float | None:
+    """The figure ``key`` of ``region`` by the fallback rule of :func:`region_row_for`."""
+    row = region_row_for(catalog, region, key)
+    return None if row is None else float(row[key])
