@@ -16,10 +16,17 @@ class GigawattError(Exception):
 
 
 class InputError(GigawattError, ValueError):
-    """Bad user input: one line saying where, what and what is allowed."""
+    """Bad user input: one line saying where, what and what is allowed.
+
+    ``where`` names the place in the library's own words: a field or parameter name
+    (``"accelerator"``, ``"input_tokens"``), a scenario path (``"workloads[0].slo"``) or a file
+    position (``"plan.yaml:3:5"``). Surfaces translate field names into their own words (the CLI
+    writes ``--input-tokens``); ``message`` is the text without the place.
+    """
 
     def __init__(self, message: str, *, where: str | None = None) -> None:
         self.where = where
+        self.message = message
         super().__init__(f"{where}: {message}" if where else message)
 
 

@@ -73,12 +73,33 @@ app.command("schema")(schema)
 app.command("validate")(validate)
 
 
+def option_names() -> set[str]:
+    """Every ``--flag`` of every command (to name a library field the way the CLI user typed it)."""
+    names: set[str] = set()
+    stack = [typer.main.get_command(app)]
+    while stack:
+        command = stack.pop()
+        names.update(o for p in command.params for o in p.opts if o.startswith("--"))
+        stack.extend(getattr(command, "commands", {}).values())
+    return names
+
+
+def cli_message(exc: InputError) -> str:
+    """The error in CLI words: a field the library names (``input_tokens``) becomes its flag."""
+    where = exc.where
+    if where and where.isidentifier():
+        flag = "--" + where.replace("_", "-")
+        if flag in option_names():
+            return f"{flag}: {exc.message}"
+    return str(exc)
+
+
 def main() -> None:
     """Console entry point: run the app and turn bad input into a one-line error, exit code 2."""
     try:
         app()
     except InputError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {cli_message(exc)}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
