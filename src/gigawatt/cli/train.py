@@ -1,12 +1,14 @@
 """``gigawatt train``: time-to-train, accelerator-hours, layout and goodput of a training run.
 
-The command parses flags, makes one call (:func:`gigawatt.evaluate.training.plan_training`, with
-the options built by :func:`~gigawatt.evaluate.training.train_options`) and renders the result.
+The command parses flags, makes one call (:func:`gigawatt.evaluate.training.plan_training`; the
+flags named like the parameters of :func:`~gigawatt.evaluate.training.train_options` become its
+options) and renders the result.
 Values are checked by the library, whose errors name fields that ``gigawatt`` shows as flags.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any
 
 import typer
@@ -131,33 +133,14 @@ def train(
     --offer/--venue/--region also energy, carbon, water and cost."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.cli.options import cli_catalog
-    from gigawatt.evaluate.training import plan_training, train_options
+    from gigawatt.evaluate.training import plan_training
 
-    opts = train_options(
-        precision=precision,
-        finetune=finetune,
-        lora_rank=lora_rank,
-        seq_len=seq_len,
-        global_batch_tokens=global_batch_tokens,
-        tp=tp,
-        pp=pp,
-        dp=dp,
-        ep=ep,
-        cp=cp,
-        micro_batch=micro_batch,
-        recompute=recompute,
-        zero=zero,
-        oversubscription=oversubscription,
-        restart_s=restart_s,
-        storage_gb_per_s=storage_gb_per_s,
-        failure_rate_scale=failure_rate_scale,
-    )
     result = plan_training(
         model,
         accelerator,
         count,
         tokens,
-        opts,
+        _options(ctx),
         catalog=cli_catalog(ctx),
         scale_out_gbit_per_s=scale_out_gbit_per_s,
         footprint=True,
@@ -169,6 +152,15 @@ def train(
         print_json(result)
         return
     _print(result)
+
+
+def _options(ctx: typer.Context) -> Any:
+    """``TrainOptions`` from the flags named like the parameters of ``train_options`` (every one
+    of them is a flag of this command, so a renamed flag fails loudly here)."""
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.evaluate.training import train_options
+
+    return train_options(**{k: ctx.params[k] for k in inspect.signature(train_options).parameters})
 
 
 def _print(r: dict[str, Any]) -> None:

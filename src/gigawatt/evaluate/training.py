@@ -183,14 +183,6 @@ def train_options(
     _at_least(restart_s, 0.0, "restart_s")
     _at_least(storage_gb_per_s, 0.0, "storage_gb_per_s", strict=True)
     _at_least(failure_rate_scale, 0.0, "failure_rate_scale")
-    rel = DEFAULT_RELIABILITY
-    rel = replace(
-        rel,
-        accelerator_failures_per_h=rel.accelerator_failures_per_h * failure_rate_scale,
-        node_failures_per_h=rel.node_failures_per_h * failure_rate_scale,
-        restart_s=rel.restart_s if restart_s is None else restart_s,
-        storage_bandwidth_gb_per_s=storage_gb_per_s or rel.storage_bandwidth_gb_per_s,
-    )
     batch_tokens = (
         None
         if global_batch_tokens is None
@@ -207,7 +199,22 @@ def train_options(
             tp=tp, pp=pp, dp=dp, ep=ep, cp=cp, mb=micro_batch, zero=zero, recompute=code
         ),
         constants=DEFAULT_CONSTANTS.replaced(oversubscription=oversubscription),
-        reliability=rel,
+        reliability=_reliability(failure_rate_scale, restart_s, storage_gb_per_s),
+    )
+
+
+def _reliability(
+    failure_rate_scale: float, restart_s: float | None, storage_gb_per_s: float | None
+) -> ReliabilityConstants:
+    """Default reliability constants with scaled failure rates and the given restart time (s)
+    and checkpoint storage bandwidth (GB/s)."""
+    rel = DEFAULT_RELIABILITY
+    return replace(
+        rel,
+        accelerator_failures_per_h=rel.accelerator_failures_per_h * failure_rate_scale,
+        node_failures_per_h=rel.node_failures_per_h * failure_rate_scale,
+        restart_s=rel.restart_s if restart_s is None else restart_s,
+        storage_bandwidth_gb_per_s=storage_gb_per_s or rel.storage_bandwidth_gb_per_s,
     )
 
 
