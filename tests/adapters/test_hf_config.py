@@ -344,3 +344,24 @@ def test_supported_types_cover_required_families() -> None:
         "gpt_neox",
     }
     assert required <= set(SUPPORTED_MODEL_TYPES)
+
+
+def test_missing_aliased_field_lists_accepted_spellings() -> None:
+    cfg: dict[str, Any] = json.loads((FIXTURES / "gpt2_tiny.json").read_text())
+    del cfg["n_embd"]
+    with pytest.raises(InputError) as exc:
+        architecture_from_hf_config(cfg, where="gpt2.json")
+    message = _one_line(exc)
+    assert "'n_embd' (also accepted: hidden_size)" in message
+    assert "family gpt2" in message
+
+
+def test_family_quirks_override_generic_fields() -> None:
+    # Falcon with ALiBi: no rotary share; Qwen2: bias on QKV only; DeepSeek: MLA head width
+    falcon = _fixture("falcon_serial_tiny.json")
+    assert (falcon.position_embedding, falcon.rotary_pct) == ("alibi", 0.0)
+    qwen2 = _fixture("qwen2_tiny.json")
+    assert (qwen2.qkv_bias, qwen2.attention_out_bias) == (True, False)
+    deepseek = _fixture("deepseek_v3_tiny.json")
+    assert deepseek.attention_kind == "mla"
+    assert deepseek.head_dim == (deepseek.qk_nope_head_dim or 0) + (deepseek.qk_rope_head_dim or 0)

@@ -242,3 +242,34 @@ def test_training_family_is_registered() -> None:
     from gigawatt.validation import report, training
 
     assert training.training_cases in report._families()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--recompute", "sometimes"),
+        ("--zero", "5"),
+        ("--lora-rank", "0"),
+        ("--micro-batch", "0"),
+        ("--seq-len", "0"),
+        ("--global-batch-tokens", "abc"),
+        ("--oversubscription", "0"),
+        ("--restart-s", "-1"),
+        ("--storage-gb-per-s", "0"),
+        ("--failure-rate-scale", "-1"),
+    ],
+)
+def test_bad_option_error_names_the_flag(run_cli: Run, flag: str, value: str) -> None:
+    args = ("--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--count", "64")
+    code, _out, err = run_cli("train", *args, "--tokens", "1T", flag, value)
+    assert code == 2
+    assert err.startswith(f"error: {flag}: ") and len(err.strip().splitlines()) == 1
+
+
+def test_json_carries_the_footprint_without_flags(run_cli: Run) -> None:
+    args = ("--model", "llama-3.2-1b", "--accelerator", "h100-sxm", "--count", "8")
+    code, out, err = run_cli("train", *args, "--tokens", "1e9", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["region"] == "us" and r["energy_kwh"] > 0 and r["cost_usd"] is None
+    assert list(r).index("assumptions") < list(r).index("region")

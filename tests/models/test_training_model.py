@@ -28,13 +28,13 @@ from gigawatt.models.reliability import (
     optimal_checkpoint_interval_s,
 )
 from gigawatt.models.train_memory import GIB, memory_per_gpu_bytes
+from gigawatt.models.train_step import step_time_breakdown
 from gigawatt.models.training import (
     LayoutArrays,
     TrainHardware,
     TrainShape,
     hardware_flops_per_token,
     model_flops_per_token,
-    step_time_breakdown,
     train_shape,
 )
 

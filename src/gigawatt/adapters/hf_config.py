@@ -10,104 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gigawatt.adapters.config_fields import MISSING, ConfigFields
 from gigawatt.errors import InputError
 from gigawatt.models.architecture import AttentionKind, ModelArchitecture
-
-_MISSING: Any = object()
-
-
-# --------------------------------------------------------------------------------------------
-# reading config fields
-# --------------------------------------------------------------------------------------------
-
-
-class _Fields:
-    """Typed access to a config mapping that raises one-line :class:`InputError`s."""
-
-    def __init__(self, config: Mapping[str, Any], family: str, where: str) -> None:
-        self.config = config
-        self.family = family
-        self.where = where
-
-    def _find(self, names: tuple[str, ...]) -> tuple[str, Any]:
-        for name in names:
-            if name in self.config and self.config[name] is not None:
-                return name, self.config[name]
-        return names[0], _MISSING
-
-    def _missing(self, names: tuple[str, ...]) -> InputError:
-        also = f" (also accepted: {', '.join(names[1:])})" if len(names) > 1 else ""
-        return InputError(
-            f"missing required field {names[0]!r}{also} for family {self.family}", where=self.where
-        )
-
-    def _bad(self, name: str, value: Any, allowed: str) -> InputError:
-        shown = repr(value).replace("\n", " ")[:60]
-        return InputError(
-            f"field {name!r} must be {allowed} for family {self.family}, got {shown}",
-            where=self.where,
-        )
-
-    def int_(self, *names: str, default: Any = _MISSING, minimum: int = 1) -> int:
-        """Integer field (first of ``names`` present); ``default`` when absent."""
-        name, value = self._find(names)
-        if value is _MISSING:
-            if default is _MISSING:
-                raise self._missing(names)
-            return int(default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._bad(name, value, f"an integer >= {minimum}")
-        if isinstance(value, float) and not value.is_integer():
-            raise self._bad(name, value, f"an integer >= {minimum}")
-        if value < minimum:
-            raise self._bad(name, value, f"an integer >= {minimum}")
-        return int(value)
-
-    def opt_int(self, *names: str, minimum: int = 1) -> int | None:
-        """Integer field or ``None`` when absent or null."""
-        _, value = self._find(names)
-        return None if value is _MISSING else self.int_(*names, minimum=minimum)
-
-    def bool_(self, *names: str, default: bool) -> bool:
-        """Boolean field; ``default`` when absent or null."""
-        name, value = self._find(names)
-        if value is _MISSING:
-            return default
-        if not isinstance(value, bool):
-            raise self._bad(name, value, "true or false")
-        return value
-
-    def float_(self, *names: str, default: float) -> float:
-        """Number field in (0, 1]; ``default`` when absent."""
-        name, value = self._find(names)
-        if value is _MISSING:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            raise self._bad(name, value, "a number in (0, 1]")
-        return float(value)
-
-    def int_list(self, name: str) -> tuple[int, ...]:
-        """List of non-negative layer indices; empty when absent."""
-        _, value = self._find((name,))
-        if value is _MISSING:
-            return ()
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
-        ):
-            raise self._bad(name, value, "a list of layer indices >= 0")
-        return tuple(value)
-
-    def str_(self, name: str, default: str) -> str:
-        """String field; ``default`` when absent."""
-        _, value = self._find((name,))
-        if value is _MISSING:
-            return default
-        if not isinstance(value, str):
-            raise self._bad(name, value, "a string")
-        return value
 
 
 def _attention_kind(heads: int, kv_heads: int) -> AttentionKind:
@@ -117,91 +26,93 @@ def _attention_kind(heads: int, kv_heads: int) -> AttentionKind:
     return "mqa" if kv_heads == 1 else "gqa"
 
 
-def _check_heads(f: _Fields, heads: int, kv_heads: int) -> None:
+def _check_heads(f: ConfigFields, heads: int, kv_heads: int) -> None:
     """Key/value heads must divide the query heads."""
     if kv_heads > heads or heads % kv_heads:
-        raise f._bad("num_key_value_heads", kv_heads, f"a divisor of num_attention_heads ({heads})")
+        raise f.bad("num_key_value_heads", kv_heads, f"a divisor of num_attention_heads ({heads})")
 
 
-def _head_dim(f: _Fields, hidden: int, heads: int) -> int:
+def _head_dim(f: ConfigFields, hidden: int, heads: int) -> int:
     """Explicit ``head_dim`` or ``hidden_size / num_attention_heads``."""
     explicit = f.opt_int("head_dim")
     if explicit is not None:
         return explicit
     if hidden % heads:
-        raise f._bad("num_attention_heads", heads, f"a divisor of hidden_size ({hidden})")
+        raise f.bad("num_attention_heads", heads, f"a divisor of hidden_size ({hidden})")
     return hidden // heads
 
 
 # --------------------------------------------------------------------------------------------
-# family parsers
+# family quirks: small readers for what one family does differently
 # --------------------------------------------------------------------------------------------
 
-# model_type -> (family, tie default, gated, qkv bias default, norms per layer, qk norm)
-_LLAMA_LIKE: dict[str, tuple[str, bool, bool, bool, int, bool]] = {
-    "llama": ("llama", False, True, False, 2, False),
-    "mistral": ("mistral", False, True, False, 2, False),
-    "mixtral": ("mixtral", False, True, False, 2, False),
-    "qwen2": ("qwen2", False, True, True, 2, False),
-    "qwen2_moe": ("qwen2-moe", False, True, True, 2, False),
-    "qwen3": ("qwen3", False, True, False, 2, True),
-    "qwen3_moe": ("qwen3-moe", False, True, False, 2, True),
-    "gemma": ("gemma", True, True, False, 2, False),
-    "gemma2": ("gemma2", True, True, False, 4, False),
-    "phi3": ("phi3", False, True, False, 2, False),
-}
+_Quirk = Callable[[ConfigFields, dict[str, Any]], dict[str, Any]]
 
 
-def _llama_like(model_type: str, f: _Fields) -> ModelArchitecture:
-    """Llama-style decoders: RMSNorm, rotary positions, gated MLP, optional MoE."""
-    family, tie, gated, qkv_bias, norms, qk_norm = _LLAMA_LIKE[model_type]
-    hidden = f.int_("hidden_size")
-    heads = f.int_("num_attention_heads")
-    kv_heads = f.int_("num_key_value_heads", default=heads)
-    _check_heads(f, heads, kv_heads)
-    if model_type in ("qwen3", "qwen3_moe"):
-        qkv_bias = f.bool_("attention_bias", default=False)
-    elif model_type not in ("qwen2", "qwen2_moe"):
-        qkv_bias = f.bool_("attention_bias", default=qkv_bias)
-    mlp_bias = f.bool_("mlp_bias", default=False)
-    moe = _llama_moe_fields(model_type, f)
-    return ModelArchitecture(
-        model_type=model_type,
-        family=family,
-        hidden_size=hidden,
-        num_layers=f.int_("num_hidden_layers"),
-        num_attention_heads=heads,
-        num_kv_heads=kv_heads,
-        head_dim=_head_dim(f, hidden, heads),
-        intermediate_size=f.int_("intermediate_size"),
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.opt_int("max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=tie),
-        gated_mlp=gated,
-        attention_kind=_attention_kind(heads, kv_heads),
-        norm_kind="rmsnorm",
-        qkv_bias=qkv_bias,
-        attention_out_bias=qkv_bias and model_type not in ("qwen2", "qwen2_moe"),
-        mlp_bias=mlp_bias,
-        norms_per_layer=norms,
-        qk_norm=qk_norm,
-        rotary_pct=f.float_("partial_rotary_factor", default=1.0),
-        **moe,
-    )
+def _same_kv_heads(f: ConfigFields, heads: int) -> int:
+    """Multi-head attention: one key/value head per query head."""
+    return heads
 
 
-def _llama_moe_fields(model_type: str, f: _Fields) -> dict[str, Any]:
-    """Expert fields of Mixtral and the Qwen MoE models (empty for dense models)."""
-    if model_type == "mixtral":
-        return {
-            "num_experts": f.int_("num_local_experts", default=8),
-            "experts_per_token": f.int_("num_experts_per_tok", default=2),
-            "moe_intermediate_size": f.int_("intermediate_size"),
-        }
-    if model_type not in ("qwen2_moe", "qwen3_moe"):
-        return {}
+def _grouped_kv_heads(f: ConfigFields, heads: int) -> int:
+    """``num_key_value_heads`` (grouped-query attention), default one per query head."""
+    return f.int_("num_key_value_heads", default=heads)
+
+
+def _falcon_kv_heads(f: ConfigFields, heads: int) -> int:
+    """Falcon: grouped KV in the new decoder architecture, else multi-query (one KV head)."""
+    if f.bool_("new_decoder_architecture", default=False):
+        return f.int_("num_kv_heads", "n_head_kv", default=heads)
+    return 1 if f.bool_("multi_query", default=True) else heads
+
+
+def _mla_head_dim(f: ConfigFields, hidden: int, heads: int) -> int:
+    """MLA query/key head width: ``qk_nope_head_dim + qk_rope_head_dim``."""
+    return f.int_("qk_nope_head_dim") + f.int_("qk_rope_head_dim")
+
+
+def _mla_ranks(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """DeepSeek multi-head latent attention: low-rank query/KV projections (arXiv:2405.04434)."""
+    return {
+        "q_lora_rank": f.opt_int("q_lora_rank"),
+        "kv_lora_rank": f.int_("kv_lora_rank"),
+        "qk_nope_head_dim": f.int_("qk_nope_head_dim"),
+        "qk_rope_head_dim": f.int_("qk_rope_head_dim"),
+        "v_head_dim": f.int_("v_head_dim"),
+    }
+
+
+def _deepseek_experts(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """DeepSeek routed + shared experts, dense first layers, router bias and MTP modules."""
+    routed = f.opt_int("n_routed_experts")
+    moe_inter = f.int_("moe_intermediate_size") if routed else 0
+    shared = f.int_("n_shared_experts", default=0, minimum=0) if routed else 0
+    return {
+        "num_experts": routed or 0,
+        "experts_per_token": f.int_("num_experts_per_tok") if routed else 0,
+        "num_shared_experts": shared,
+        "moe_intermediate_size": moe_inter,
+        "shared_expert_intermediate_size": shared * moe_inter,
+        "router_bias": f.str_("topk_method", "greedy") == "noaux_tc",
+        "first_dense_layers": f.int_("first_k_dense_replace", default=0, minimum=0),
+        "moe_layer_frequency": f.int_("moe_layer_freq", default=1),
+        "num_mtp_layers": f.int_("num_nextn_predict_layers", default=0, minimum=0),
+    }
+
+
+def _mixtral_experts(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """Mixtral: every layer MoE, experts as wide as the dense ``intermediate_size``."""
+    return {
+        "num_experts": f.int_("num_local_experts", default=8),
+        "experts_per_token": f.int_("num_experts_per_tok", default=2),
+        "moe_intermediate_size": f.int_("intermediate_size"),
+    }
+
+
+def _qwen_moe_experts(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """Qwen MoE: every ``decoder_sparse_step``-th layer routed, ``mlp_only_layers`` dense."""
     step = f.int_("decoder_sparse_step", default=1)
-    fields: dict[str, Any] = {
+    return {
         "num_experts": f.int_("num_experts"),
         "experts_per_token": f.int_("num_experts_per_tok"),
         "moe_intermediate_size": f.int_("moe_intermediate_size"),
@@ -209,223 +120,263 @@ def _llama_moe_fields(model_type: str, f: _Fields) -> dict[str, Any]:
         "moe_layer_offset": step - 1,
         "dense_layer_indices": f.int_list("mlp_only_layers"),
     }
-    if model_type == "qwen2_moe":
-        shared = f.int_("shared_expert_intermediate_size", minimum=0)
-        fields["shared_expert_intermediate_size"] = shared
-        fields["num_shared_experts"] = 1 if shared else 0
-        fields["shared_expert_gate"] = bool(shared)
-    return fields
 
 
-def _deepseek(model_type: str, f: _Fields) -> ModelArchitecture:
-    """DeepSeek-V2/V3: multi-head latent attention, shared + routed experts, MTP modules."""
-    hidden = f.int_("hidden_size")
-    heads = f.int_("num_attention_heads")
-    nope = f.int_("qk_nope_head_dim")
-    rope = f.int_("qk_rope_head_dim")
-    routed = f.opt_int("n_routed_experts")
-    moe_inter = f.int_("moe_intermediate_size") if routed else 0
-    shared = f.int_("n_shared_experts", default=0, minimum=0) if routed else 0
-    return ModelArchitecture(
-        model_type=model_type,
-        family=model_type.replace("_", "-"),
-        hidden_size=hidden,
-        num_layers=f.int_("num_hidden_layers"),
-        num_attention_heads=heads,
-        num_kv_heads=heads,
-        head_dim=nope + rope,
-        intermediate_size=f.int_("intermediate_size"),
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.opt_int("max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=False),
-        gated_mlp=True,
-        attention_kind="mla",
-        norm_kind="rmsnorm",
-        qkv_bias=f.bool_("attention_bias", default=False),
-        attention_out_bias=f.bool_("attention_bias", default=False),
-        q_lora_rank=f.opt_int("q_lora_rank"),
-        kv_lora_rank=f.int_("kv_lora_rank"),
-        qk_nope_head_dim=nope,
-        qk_rope_head_dim=rope,
-        v_head_dim=f.int_("v_head_dim"),
-        num_experts=routed or 0,
-        experts_per_token=f.int_("num_experts_per_tok") if routed else 0,
-        num_shared_experts=shared,
-        moe_intermediate_size=moe_inter,
-        shared_expert_intermediate_size=shared * moe_inter,
-        router_bias=f.str_("topk_method", "greedy") == "noaux_tc",
-        first_dense_layers=f.int_("first_k_dense_replace", default=0, minimum=0),
-        moe_layer_frequency=f.int_("moe_layer_freq", default=1),
-        num_mtp_layers=f.int_("num_nextn_predict_layers", default=0, minimum=0),
-    )
+def _qwen2_shared_expert(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """Qwen2-MoE: one gated shared expert of ``shared_expert_intermediate_size`` (0 = none)."""
+    shared = f.int_("shared_expert_intermediate_size", minimum=0)
+    return {
+        "shared_expert_intermediate_size": shared,
+        "num_shared_experts": 1 if shared else 0,
+        "shared_expert_gate": bool(shared),
+    }
 
 
-def _gpt2(model_type: str, f: _Fields) -> ModelArchitecture:
-    """GPT-2 style (also used for GPT-3 shapes): learned positions, LayerNorm, biases, tied."""
-    hidden = f.int_("n_embd", "hidden_size")
-    heads = f.int_("n_head", "num_attention_heads")
-    return ModelArchitecture(
-        model_type=model_type,
-        family="gpt2",
-        hidden_size=hidden,
-        num_layers=f.int_("n_layer", "num_hidden_layers"),
-        num_attention_heads=heads,
-        num_kv_heads=heads,
-        head_dim=_head_dim(f, hidden, heads),
-        intermediate_size=f.int_("n_inner", default=4 * hidden),
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.int_("n_positions", "max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=True),
-        gated_mlp=False,
-        attention_kind="mha",
-        norm_kind="layernorm",
-        qkv_bias=True,
-        attention_out_bias=True,
-        mlp_bias=True,
-        position_embedding="learned",
-    )
+def _falcon_blocks(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """Falcon: parallel attention with one shared norm, two norms in the new/serial layout;
+    ALiBi instead of rotary positions when ``alibi`` is set."""
+    parallel = f.bool_("parallel_attn", default=True)
+    new_arch = f.bool_("new_decoder_architecture", default=False)
+    alibi = f.bool_("alibi", default=False)
+    return {
+        "norms_per_layer": 2 if new_arch or not parallel else 1,
+        "parallel_attention": parallel,
+        "position_embedding": "alibi" if alibi else "rope",
+        "rotary_pct": 0.0 if alibi else 1.0,
+    }
 
 
-def _opt(model_type: str, f: _Fields) -> ModelArchitecture:
-    """Meta OPT: learned positions offset by 2, optional word-embedding projection."""
-    hidden = f.int_("hidden_size")
-    heads = f.int_("num_attention_heads")
-    bias = f.bool_("enable_bias", default=True)
+def _neox_parallel_residual(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """GPT-NeoX: attention and MLP in parallel unless ``use_parallel_residual`` is false."""
+    return {"parallel_attention": f.bool_("use_parallel_residual", default=True)}
+
+
+def _opt_projection(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """OPT: optional word-embedding projection; no final LayerNorm in post-norm models."""
+    hidden = fields["hidden_size"]
     proj = f.int_("word_embed_proj_dim", default=hidden)
     pre_norm = f.bool_("do_layer_norm_before", default=True)
-    return ModelArchitecture(
-        model_type=model_type,
-        family="opt",
-        hidden_size=hidden,
-        num_layers=f.int_("num_hidden_layers"),
-        num_attention_heads=heads,
-        num_kv_heads=heads,
-        head_dim=_head_dim(f, hidden, heads),
-        intermediate_size=f.int_("ffn_dim"),
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.int_("max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=True),
-        gated_mlp=False,
-        attention_kind="mha",
-        norm_kind="layernorm",
-        qkv_bias=bias,
-        attention_out_bias=bias,
-        mlp_bias=bias,
-        final_norm=pre_norm and not f.bool_("_remove_final_layer_norm", default=False),
-        position_embedding="learned",
-        position_offset=2,
-        embed_proj_dim=None if proj == hidden else proj,
-    )
+    return {
+        "embed_proj_dim": None if proj == hidden else proj,
+        "final_norm": pre_norm and not f.bool_("_remove_final_layer_norm", default=False),
+    }
 
 
-def _bloom(model_type: str, f: _Fields) -> ModelArchitecture:
-    """BLOOM: ALiBi, LayerNorm after the embedding, fused QKV with biases, tied head."""
-    hidden = f.int_("hidden_size", "n_embed")
-    heads = f.int_("n_head", "num_attention_heads")
-    return ModelArchitecture(
-        model_type=model_type,
-        family="bloom",
-        hidden_size=hidden,
-        num_layers=f.int_("n_layer", "num_hidden_layers"),
-        num_attention_heads=heads,
-        num_kv_heads=heads,
-        head_dim=_head_dim(f, hidden, heads),
-        intermediate_size=4 * hidden,
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.opt_int("seq_length", "max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=True),
-        gated_mlp=False,
-        attention_kind="mha",
-        norm_kind="layernorm",
-        qkv_bias=True,
-        attention_out_bias=True,
-        mlp_bias=True,
-        embedding_norm=True,
-        position_embedding="alibi",
-        rotary_pct=0.0,
-    )
+def _qwen2_qkv_bias(f: ConfigFields, fields: dict[str, Any]) -> dict[str, Any]:
+    """Qwen2: biases on the query/key/value projections, none on the output projection."""
+    return {"qkv_bias": True, "attention_out_bias": False}
 
 
-def _falcon(model_type: str, f: _Fields) -> ModelArchitecture:
-    """Falcon / RefinedWeb: MQA or grouped KV, parallel attention, optional ALiBi."""
-    hidden = f.int_("hidden_size")
-    heads = f.int_("num_attention_heads", "n_head")
-    new_arch = f.bool_("new_decoder_architecture", default=False)
-    if new_arch:
-        kv_heads = f.int_("num_kv_heads", "n_head_kv", default=heads)
-    elif f.bool_("multi_query", default=True):
-        kv_heads = 1
-    else:
-        kv_heads = heads
-    _check_heads(f, heads, kv_heads)
-    parallel = f.bool_("parallel_attn", default=True)
-    bias = f.bool_("bias", default=False)
-    alibi = f.bool_("alibi", default=False)
-    return ModelArchitecture(
-        model_type=model_type,
-        family="falcon",
-        hidden_size=hidden,
-        num_layers=f.int_("num_hidden_layers", "n_layer"),
-        num_attention_heads=heads,
-        num_kv_heads=kv_heads,
-        head_dim=_head_dim(f, hidden, heads),
-        intermediate_size=f.int_("ffn_hidden_size", default=4 * hidden),
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.opt_int("max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=True),
-        gated_mlp=False,
-        attention_kind=_attention_kind(heads, kv_heads),
-        norm_kind="layernorm",
-        qkv_bias=bias,
-        attention_out_bias=bias,
-        mlp_bias=bias,
-        norms_per_layer=2 if new_arch or not parallel else 1,
-        position_embedding="alibi" if alibi else "rope",
-        rotary_pct=0.0 if alibi else 1.0,
-        parallel_attention=parallel,
-    )
+# --------------------------------------------------------------------------------------------
+# the family table and the one constructor
+# --------------------------------------------------------------------------------------------
 
 
-def _gpt_neox(model_type: str, f: _Fields) -> ModelArchitecture:
-    """GPT-NeoX: partial rotary, parallel residual, untied output head."""
-    hidden = f.int_("hidden_size")
-    heads = f.int_("num_attention_heads")
-    bias = f.bool_("attention_bias", default=True)
-    return ModelArchitecture(
-        model_type=model_type,
-        family="gpt-neox",
-        hidden_size=hidden,
-        num_layers=f.int_("num_hidden_layers"),
-        num_attention_heads=heads,
-        num_kv_heads=heads,
-        head_dim=_head_dim(f, hidden, heads),
-        intermediate_size=f.int_("intermediate_size"),
-        vocab_size=f.int_("vocab_size"),
-        max_position_embeddings=f.opt_int("max_position_embeddings"),
-        tie_word_embeddings=f.bool_("tie_word_embeddings", default=False),
-        gated_mlp=False,
-        attention_kind="mha",
-        norm_kind="layernorm",
-        qkv_bias=bias,
-        attention_out_bias=bias,
-        mlp_bias=True,
-        rotary_pct=f.float_("rotary_pct", default=0.25),
-        parallel_attention=f.bool_("use_parallel_residual", default=True),
-    )
+@dataclass(frozen=True)
+class _Family:
+    """How one ``model_type`` spells the architecture fields.
+
+    Key tuples list the accepted config keys, first preferred. ``intermediate=()`` means the
+    feed-forward width is always ``4 * hidden_size``; ``intermediate_default_4x`` makes it the
+    default when the key is absent. A ``*_key`` of ``None`` means the family has no such key and
+    the value beside it is fixed; otherwise that value is the default. ``constants`` are fixed
+    :class:`ModelArchitecture` fields; ``quirks`` read what the family does differently (applied
+    last, in order, over the generic fields).
+    """
+
+    family: str
+    hidden: tuple[str, ...] = ("hidden_size",)
+    heads: tuple[str, ...] = ("num_attention_heads",)
+    layers: tuple[str, ...] = ("num_hidden_layers",)
+    kv_heads: Callable[[ConfigFields, int], int] = _same_kv_heads
+    head_dim: Callable[[ConfigFields, int, int], int] = _head_dim
+    intermediate: tuple[str, ...] = ("intermediate_size",)
+    intermediate_default_4x: bool = False
+    max_positions: tuple[str, ...] = ("max_position_embeddings",)
+    max_positions_required: bool = False
+    tied: bool = False
+    attention_bias_key: str | None = "attention_bias"
+    attention_bias: bool = False
+    mlp_bias_key: str | None = "mlp_bias"
+    mlp_bias: bool = False
+    rotary_key: str | None = "partial_rotary_factor"
+    rotary_pct: float = 1.0
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    quirks: tuple[_Quirk, ...] = ()
 
 
-_Parser = Callable[[str, _Fields], ModelArchitecture]
+_RMS_GATED: dict[str, Any] = {"gated_mlp": True, "norm_kind": "rmsnorm"}
+_LAYERNORM: dict[str, Any] = {"gated_mlp": False, "norm_kind": "layernorm"}
+_LEARNED_POSITIONS: dict[str, Any] = {**_LAYERNORM, "position_embedding": "learned"}
 
-_PARSERS: dict[str, _Parser] = {
-    **dict.fromkeys(_LLAMA_LIKE, _llama_like),
-    "deepseek_v2": _deepseek,
-    "deepseek_v3": _deepseek,
-    "gpt2": _gpt2,
-    "opt": _opt,
-    "bloom": _bloom,
-    "falcon": _falcon,
-    "gpt_neox": _gpt_neox,
+_LLAMA = _Family("llama", kv_heads=_grouped_kv_heads, constants=_RMS_GATED)
+_QWEN2 = replace(_LLAMA, family="qwen2", attention_bias_key=None, quirks=(_qwen2_qkv_bias,))
+_QWEN3 = replace(_LLAMA, family="qwen3", constants={**_RMS_GATED, "qk_norm": True})
+_DEEPSEEK = _Family(
+    "deepseek",
+    head_dim=_mla_head_dim,
+    mlp_bias_key=None,
+    rotary_key=None,
+    constants={**_RMS_GATED, "attention_kind": "mla"},
+    quirks=(_mla_ranks, _deepseek_experts),
+)
+_ALL_BIASES: dict[str, Any] = {
+    "attention_bias_key": None,
+    "attention_bias": True,
+    "mlp_bias_key": None,
+    "mlp_bias": True,
+    "rotary_key": None,
 }
+
+# model_type (canonical) -> how its config.json spells the architecture
+_FAMILIES: dict[str, _Family] = {
+    "llama": _LLAMA,
+    "mistral": replace(_LLAMA, family="mistral"),
+    "mixtral": replace(_LLAMA, family="mixtral", quirks=(_mixtral_experts,)),
+    "phi3": replace(_LLAMA, family="phi3"),
+    "gemma": replace(_LLAMA, family="gemma", tied=True),
+    "gemma2": replace(
+        _LLAMA, family="gemma2", tied=True, constants={**_RMS_GATED, "norms_per_layer": 4}
+    ),
+    "qwen2": _QWEN2,
+    "qwen2_moe": replace(
+        _QWEN2,
+        family="qwen2-moe",
+        quirks=(_qwen2_qkv_bias, _qwen_moe_experts, _qwen2_shared_expert),
+    ),
+    "qwen3": _QWEN3,
+    "qwen3_moe": replace(_QWEN3, family="qwen3-moe", quirks=(_qwen_moe_experts,)),
+    "deepseek_v2": replace(_DEEPSEEK, family="deepseek-v2"),
+    "deepseek_v3": replace(_DEEPSEEK, family="deepseek-v3"),
+    "gpt2": _Family(
+        "gpt2",
+        hidden=("n_embd", "hidden_size"),
+        heads=("n_head", "num_attention_heads"),
+        layers=("n_layer", "num_hidden_layers"),
+        intermediate=("n_inner",),
+        intermediate_default_4x=True,
+        max_positions=("n_positions", "max_position_embeddings"),
+        max_positions_required=True,
+        tied=True,
+        constants=_LEARNED_POSITIONS,
+        **_ALL_BIASES,
+    ),
+    "opt": _Family(
+        "opt",
+        intermediate=("ffn_dim",),
+        max_positions_required=True,
+        tied=True,
+        attention_bias_key="enable_bias",
+        attention_bias=True,
+        mlp_bias_key="enable_bias",
+        mlp_bias=True,
+        rotary_key=None,
+        constants={**_LEARNED_POSITIONS, "position_offset": 2},
+        quirks=(_opt_projection,),
+    ),
+    "bloom": _Family(
+        "bloom",
+        hidden=("hidden_size", "n_embed"),
+        heads=("n_head", "num_attention_heads"),
+        layers=("n_layer", "num_hidden_layers"),
+        intermediate=(),
+        max_positions=("seq_length", "max_position_embeddings"),
+        tied=True,
+        constants={
+            **_LAYERNORM,
+            "embedding_norm": True,
+            "position_embedding": "alibi",
+            "rotary_pct": 0.0,
+        },
+        **_ALL_BIASES,
+    ),
+    "falcon": _Family(
+        "falcon",
+        heads=("num_attention_heads", "n_head"),
+        layers=("num_hidden_layers", "n_layer"),
+        kv_heads=_falcon_kv_heads,
+        intermediate=("ffn_hidden_size",),
+        intermediate_default_4x=True,
+        tied=True,
+        attention_bias_key="bias",
+        mlp_bias_key="bias",
+        rotary_key=None,
+        constants=_LAYERNORM,
+        quirks=(_falcon_blocks,),
+    ),
+    "gpt_neox": _Family(
+        "gpt-neox",
+        attention_bias=True,
+        mlp_bias_key=None,
+        mlp_bias=True,
+        rotary_key="rotary_pct",
+        rotary_pct=0.25,
+        constants=_LAYERNORM,
+        quirks=(_neox_parallel_residual,),
+    ),
+}
+
+
+def _intermediate_size(f: ConfigFields, spec: _Family, hidden: int) -> int:
+    """Dense feed-forward width: the family's key, or ``4 * hidden_size`` where it has none."""
+    if not spec.intermediate:
+        return 4 * hidden
+    default = 4 * hidden if spec.intermediate_default_4x else MISSING
+    return f.int_(*spec.intermediate, default=default)
+
+
+def _max_positions(f: ConfigFields, spec: _Family) -> int | None:
+    """Declared context length (required for learned positions)."""
+    if spec.max_positions_required:
+        return f.int_(*spec.max_positions)
+    return f.opt_int(*spec.max_positions)
+
+
+def _biases(f: ConfigFields, spec: _Family) -> dict[str, bool]:
+    """Bias flags of the attention (query/key/value and output) and MLP linear layers."""
+    attention = spec.attention_bias
+    if spec.attention_bias_key is not None:
+        attention = f.bool_(spec.attention_bias_key, default=attention)
+    mlp = spec.mlp_bias
+    if spec.mlp_bias_key is not None:
+        mlp = f.bool_(spec.mlp_bias_key, default=mlp)
+    return {"qkv_bias": attention, "attention_out_bias": attention, "mlp_bias": mlp}
+
+
+def _rotary_pct(f: ConfigFields, spec: _Family) -> float:
+    """Share of a head that is rotated."""
+    if spec.rotary_key is None:
+        return spec.rotary_pct
+    return f.float_(spec.rotary_key, default=spec.rotary_pct)
+
+
+def _architecture(model_type: str, spec: _Family, f: ConfigFields) -> ModelArchitecture:
+    """Read the fields every family shares as ``spec`` spells them, then the family quirks."""
+    hidden = f.int_(*spec.hidden)
+    heads = f.int_(*spec.heads)
+    kv_heads = spec.kv_heads(f, heads)
+    _check_heads(f, heads, kv_heads)
+    fields: dict[str, Any] = {
+        "model_type": model_type,
+        "family": spec.family,
+        "hidden_size": hidden,
+        "num_layers": f.int_(*spec.layers),
+        "num_attention_heads": heads,
+        "num_kv_heads": kv_heads,
+        "head_dim": spec.head_dim(f, hidden, heads),
+        "intermediate_size": _intermediate_size(f, spec, hidden),
+        "vocab_size": f.int_("vocab_size"),
+        "max_position_embeddings": _max_positions(f, spec),
+        "tie_word_embeddings": f.bool_("tie_word_embeddings", default=spec.tied),
+        "attention_kind": _attention_kind(heads, kv_heads),
+        **_biases(f, spec),
+        "rotary_pct": _rotary_pct(f, spec),
+        **spec.constants,
+    }
+    for quirk in spec.quirks:
+        fields.update(quirk(f, fields))
+    return ModelArchitecture(**fields)
+
 
 # legacy or alternative spellings of model_type -> canonical model_type
 _ALIASES: dict[str, str] = {
@@ -436,7 +387,7 @@ _ALIASES: dict[str, str] = {
     "deepseek-v2": "deepseek_v2",
 }
 
-SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted(_PARSERS))
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(sorted(_FAMILIES))
 
 
 def architecture_from_hf_config(
@@ -460,14 +411,13 @@ def architecture_from_hf_config(
     if raw_type == "RefinedWeb" and "new_decoder_architecture" not in config:
         # legacy Falcon-40B configs: 'RefinedWeb' means the new decoder architecture
         config = {**config, "new_decoder_architecture": True}
-    parser = _PARSERS.get(model_type)
-    if parser is None:
+    spec = _FAMILIES.get(model_type)
+    if spec is None:
         raise InputError(
             f"unsupported model_type {raw_type!r}; supported: {', '.join(SUPPORTED_MODEL_TYPES)}",
             where=where,
         )
-    family = _LLAMA_LIKE[model_type][0] if model_type in _LLAMA_LIKE else model_type
-    arch = parser(model_type, _Fields(config, family.replace("_", "-"), where))
+    arch = _architecture(model_type, spec, ConfigFields(config, spec.family, where))
     _check_consistency(arch, where)
     return arch
 

@@ -1,26 +1,33 @@
 """Time-to-train: resolve ids, call the training models, return one result (thin orchestration).
 
 ``plan_training("llama-3.1-70b", "h100-sxm", 2048, 15e12)`` answers: how long, how many
-accelerator-hours, with which parallel layout, and how much time failures cost. The formulas live
-in :mod:`gigawatt.models.training`, :mod:`~gigawatt.models.train_memory`,
-:mod:`~gigawatt.models.layout` and :mod:`~gigawatt.models.reliability`.
+accelerator-hours, with which parallel layout, and how much time failures cost; with
+``footprint=True`` (or an offer, venue or region) also the energy, carbon, water and cost of the
+run (:func:`gigawatt.evaluate.footprint.job_footprint`). The formulas live in
+:mod:`gigawatt.models.training`, :mod:`~gigawatt.models.train_step`,
+:mod:`~gigawatt.models.train_memory`, :mod:`~gigawatt.models.layout` and
+:mod:`~gigawatt.models.reliability`.
+
+Options are checked once, by :func:`plan_training` (:func:`check_options`); errors name the
+library's fields (``count``, ``recompute``, ``lora_rank``), which the CLI shows as its flags.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.lookup import find_system
 from gigawatt.errors import InputError
+from gigawatt.evaluate.footprint import job_footprint
 from gigawatt.evaluate.resolve import model_architecture
+from gigawatt.evaluate.train_result import TrainResult, fill_fitting, fill_memory, layout_dict
 from gigawatt.models.architecture import ModelArchitecture
-from gigawatt.models.layout import LAYOUT_FIELDS, LayoutFixed, SearchResult, search_layouts
+from gigawatt.models.layout import LayoutFixed, SearchResult, search_layouts
 from gigawatt.models.precision import bytes_per_element, peak_tflops
-from gigawatt.models.reliability import DEFAULT_RELIABILITY, ReliabilityConstants, goodput
+from gigawatt.models.reliability import DEFAULT_RELIABILITY, ReliabilityConstants
 from gigawatt.models.training import (
     DEFAULT_CONSTANTS,
     FINETUNE_MODES,
@@ -28,8 +35,6 @@ from gigawatt.models.training import (
     TrainHardware,
     TrainingConstants,
     TrainShape,
-    hardware_flops_per_token,
-    model_flops_per_token,
     train_shape,
 )
 
@@ -37,10 +42,21 @@ TRAIN_PRECISIONS: tuple[str, ...] = ("bf16", "fp8")
 DEFAULT_SCALE_OUT_GBIT_PER_S = 400.0
 DEFAULT_SEQ_LEN = 4096
 _SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
-_RECOMPUTE_NAMES = {v: k for k, v in RECOMPUTE_CODES.items()}
+# layout field -> (smallest allowed, largest allowed or None, the library's name of the field)
+_LAYOUT_LIMITS: dict[str, tuple[int, int | None, str]] = {
+    "tp": (1, None, "tp"),
+    "pp": (1, None, "pp"),
+    "dp": (1, None, "dp"),
+    "cp": (1, None, "cp"),
+    "ep": (1, None, "ep"),
+    "mb": (1, None, "micro_batch"),
+    "vpp": (1, None, "vpp"),
+    "recompute": (0, max(RECOMPUTE_CODES.values()), "recompute"),
+    "zero": (0, 3, "zero"),
+}
 
 
-def parse_tokens(text: str | float | int, *, field: str = "--tokens") -> float:
+def parse_tokens(text: str | float | int, *, field: str = "tokens") -> float:
     """Token count from ``15T``, ``2e12``, ``300B``, ``1_000_000`` or a number; must be > 0."""
     if isinstance(text, int | float) and not isinstance(text, bool):
         value = float(text)
@@ -109,54 +125,6 @@ def hardware_for(
     return hw, notes
 
 
-@dataclass
-class TrainResult:
-    """Answer of :func:`plan_training` (units in the names; None where nothing fits)."""
-
-    model: str
-    accelerator: str
-    count: int
-    tokens: float
-    precision: str
-    finetune: str
-    seq_len: int
-    global_batch_tokens: int
-    fits: bool
-    smallest_count_that_fits: int | None
-    time_to_train_days: float | None = None
-    time_to_train_days_ideal: float | None = None
-    gpu_hours: float | None = None
-    gpu_hours_ideal: float | None = None
-    tokens_per_s: float | None = None
-    tokens_per_s_per_gpu: float | None = None
-    step_time_s: float | None = None
-    steps: float | None = None
-    mfu: float | None = None
-    hfu: float | None = None
-    achieved_tflops_per_gpu: float | None = None
-    peak_tflops_per_gpu: float | None = None
-    model_flops_per_token: float | None = None
-    total_model_flops: float | None = None
-    memory_per_gpu_gib: float | None = None
-    memory_capacity_gib: float | None = None
-    memory_breakdown_gib: dict[str, float] = field(default_factory=dict)
-    layout: dict[str, Any] = field(default_factory=dict)
-    step_breakdown_s: dict[str, float] = field(default_factory=dict)
-    checkpoint_interval_s: float | None = None
-    checkpoint_write_s: float | None = None
-    mtbi_h: float | None = None
-    expected_interruptions: float | None = None
-    goodput: float | None = None
-    assumptions: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (infinite values become None)."""
-        return {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in asdict(self).items()
-        }
-
-
 @dataclass(frozen=True)
 class TrainOptions:
     """Knobs of a training plan (defaults as documented in docs/models/training.md)."""
@@ -171,44 +139,148 @@ class TrainOptions:
     reliability: ReliabilityConstants = DEFAULT_RELIABILITY
 
 
-def _check_options(opts: TrainOptions, count: int) -> None:
-    if count < 1:
-        raise InputError(f"must be >= 1, got {count}", where="--count")
+def _at_least(value: float | None, minimum: float, where: str, *, strict: bool = False) -> None:
+    """Raise a one-line InputError naming ``where`` when ``value`` is below ``minimum`` (or
+    equal to it with ``strict``); None passes."""
+    if value is None:
+        return
+    if value < minimum or (strict and value == minimum):
+        raise InputError(f"must be {'>' if strict else '>='} {minimum:g}, got {value}", where=where)
+
+
+def train_options(
+    *,
+    precision: str = "bf16",
+    finetune: str = "full",
+    lora_rank: int = 16,
+    seq_len: int | None = None,
+    global_batch_tokens: str | float | None = None,
+    tp: int | None = None,
+    pp: int | None = None,
+    dp: int | None = None,
+    ep: int | None = None,
+    cp: int | None = None,
+    micro_batch: int | None = None,
+    recompute: str | None = None,
+    zero: int | None = None,
+    oversubscription: float | None = None,
+    restart_s: float | None = None,
+    storage_gb_per_s: float | None = None,
+    failure_rate_scale: float = 1.0,
+) -> TrainOptions:
+    """:class:`TrainOptions` from plain values (CLI flags, a request body).
+
+    ``recompute`` is a name of :data:`RECOMPUTE_CODES`; ``global_batch_tokens`` may carry a
+    suffix (``4M``); ``failure_rate_scale`` multiplies the Llama 3 failure rates; the others
+    replace one training or reliability constant. Checks the values that exist only here; the
+    rest is checked by :func:`check_options` when the plan runs.
+    """
+    if recompute is not None and recompute not in RECOMPUTE_CODES:
+        raise InputError(
+            f"unknown mode {recompute!r}; allowed: {', '.join(RECOMPUTE_CODES)}", where="recompute"
+        )
+    _at_least(oversubscription, 0.0, "oversubscription", strict=True)
+    _at_least(restart_s, 0.0, "restart_s")
+    _at_least(storage_gb_per_s, 0.0, "storage_gb_per_s", strict=True)
+    _at_least(failure_rate_scale, 0.0, "failure_rate_scale")
+    batch_tokens = (
+        None
+        if global_batch_tokens is None
+        else int(parse_tokens(global_batch_tokens, field="global_batch_tokens"))
+    )
+    code = None if recompute is None else RECOMPUTE_CODES[recompute]
+    return TrainOptions(
+        precision=precision,
+        finetune=finetune,
+        lora_rank=lora_rank,
+        seq_len=seq_len,
+        global_batch_tokens=batch_tokens,
+        fixed=LayoutFixed(
+            tp=tp, pp=pp, dp=dp, ep=ep, cp=cp, mb=micro_batch, zero=zero, recompute=code
+        ),
+        constants=DEFAULT_CONSTANTS.replaced(oversubscription=oversubscription),
+        reliability=_reliability(failure_rate_scale, restart_s, storage_gb_per_s),
+    )
+
+
+def _reliability(
+    failure_rate_scale: float, restart_s: float | None, storage_gb_per_s: float | None
+) -> ReliabilityConstants:
+    """Default reliability constants with scaled failure rates and the given restart time (s)
+    and checkpoint storage bandwidth (GB/s)."""
+    rel = DEFAULT_RELIABILITY
+    return replace(
+        rel,
+        accelerator_failures_per_h=rel.accelerator_failures_per_h * failure_rate_scale,
+        node_failures_per_h=rel.node_failures_per_h * failure_rate_scale,
+        restart_s=rel.restart_s if restart_s is None else restart_s,
+        storage_bandwidth_gb_per_s=storage_gb_per_s or rel.storage_bandwidth_gb_per_s,
+    )
+
+
+def check_options(opts: TrainOptions, count: int) -> None:
+    """Check ``count`` and every value of ``opts`` (one-line InputError naming the field)."""
+    _at_least(count, 1, "count")
     if opts.precision not in TRAIN_PRECISIONS:
         raise InputError(
             f"unknown precision {opts.precision!r}; allowed: {', '.join(TRAIN_PRECISIONS)}",
-            where="--precision",
+            where="precision",
         )
     if opts.finetune not in FINETUNE_MODES:
         raise InputError(
             f"unknown mode {opts.finetune!r}; allowed: {', '.join(FINETUNE_MODES)}",
-            where="--finetune",
+            where="finetune",
         )
-    for name in LAYOUT_FIELDS:
-        v = getattr(opts.fixed, name)
-        if v is not None and v < (0 if name in ("recompute", "zero") else 1):
-            raise InputError(f"must be >= 1, got {v}", where=f"--{name.replace('_', '-')}")
-    f = opts.fixed
-    given = [v for v in (f.tp, f.pp, f.dp, f.cp) if v is not None]
+    _at_least(opts.lora_rank, 1, "lora_rank")
+    _at_least(opts.seq_len, 1, "seq_len")
+    for name, (low, high, where) in _LAYOUT_LIMITS.items():
+        value = getattr(opts.fixed, name)
+        _at_least(value, low, where)
+        if high is not None and value is not None and value > high:
+            raise InputError(f"must be {low} to {high}, got {value}", where=where)
+    _check_layout_product(opts.fixed, count)
+
+
+def _check_layout_product(fixed: LayoutFixed, count: int) -> None:
+    """The given tp, pp, dp, cp must multiply to ``count`` (all four) or divide it."""
+    given = [v for v in (fixed.tp, fixed.pp, fixed.dp, fixed.cp) if v is not None]
     if len(given) == 4 and math.prod(given) != count:
         raise InputError(
-            f"tp*pp*dp*cp = {math.prod(given)} must equal --count {count}", where="layout"
+            f"tp*pp*dp*cp = {math.prod(given)} must equal the count {count}", where="layout"
         )
     if given and count % math.prod(given):
         raise InputError(
             f"the product of the given layout sizes ({math.prod(given)}) must "
-            f"divide --count {count}",
+            f"divide the count {count}",
             where="layout",
         )
 
 
 def _batch_seqs(opts: TrainOptions, count: int, seq_len: int) -> int:
+    """Global batch in sequences: the given tokens (>= ``seq_len``) or the default."""
     tokens = opts.global_batch_tokens or default_global_batch_tokens(count, seq_len)
     if tokens < seq_len:
         raise InputError(
-            f"must be >= seq_len ({seq_len}), got {tokens}", where="--global-batch-tokens"
+            f"must be >= seq_len ({seq_len}), got {tokens}", where="global_batch_tokens"
         )
     return max(1, tokens // seq_len)
+
+
+def _search(
+    shape: TrainShape, hw: TrainHardware, count: int, batch: int, opts: TrainOptions
+) -> SearchResult:
+    """Layout search with the precision, fine-tuning mode, constants and fixed sizes of ``opts``."""
+    return search_layouts(
+        shape,
+        hw,
+        count,
+        batch,
+        opts.precision,
+        opts.finetune,
+        opts.lora_rank,
+        opts.constants,
+        opts.fixed,
+    )
 
 
 def smallest_fitting_count(
@@ -218,29 +290,37 @@ def smallest_fitting_count(
     n = max(hw.accelerators_per_node, 1)
     while n <= start:
         n *= 2
-    fixed = LayoutFixed(
-        **{
-            k: getattr(opts.fixed, k)
-            for k in ("tp", "pp", "cp", "ep", "mb", "recompute", "zero", "vpp")
-        }
-    )
+    searched = replace(opts, fixed=replace(opts.fixed, dp=None))
     while n <= limit:
         batch = _batch_seqs(TrainOptions(global_batch_tokens=None), n, int(shape.seq_len))
-        res = search_layouts(
-            shape,
-            hw,
-            n,
-            batch,
-            opts.precision,
-            opts.finetune,
-            opts.lora_rank,
-            opts.constants,
-            fixed,
-        )
-        if res.best is not None:
+        if _search(shape, hw, n, batch, searched).best is not None:
             return n
         n *= 2
     return None
+
+
+def _search_rounding_batch(
+    shape: TrainShape,
+    hw: TrainHardware,
+    count: int,
+    batch: int,
+    opts: TrainOptions,
+    notes: list[str],
+) -> tuple[SearchResult, int]:
+    """Search layouts; when ``batch`` sequences split into no whole micro-batches, retry with
+    the nearest power of two, then the next multiple of ``count`` (said in ``notes``)."""
+    res = _search(shape, hw, count, batch, opts)
+    for rounded in (2 ** round(math.log2(batch)), -(-batch // count) * count):
+        if len(res.layouts) or rounded == batch:
+            continue
+        res = _search(shape, hw, count, rounded, opts)
+        if len(res.layouts):
+            notes.append(
+                f"global_batch: {batch} sequences do not split into whole micro-batches on "
+                f"{count} accelerators; rounded to {rounded}"
+            )
+            batch = rounded
+    return res, batch
 
 
 def evaluate_plan(
@@ -254,22 +334,15 @@ def evaluate_plan(
     accelerator: str = "",
     notes: list[str] | None = None,
 ) -> TrainResult:
-    """Search (or take) the layout, then time, memory and goodput for ``tokens`` tokens."""
-    _check_options(opts, count)
+    """Search (or take) the layout, then time, memory and goodput for ``tokens`` tokens.
+
+    ``opts`` and ``count`` are taken as checked (:func:`plan_training` checks them).
+    """
     seq = int(shape.seq_len)
-    batch = _batch_seqs(opts, count, seq)
     notes = list(notes or [])
-    res = _search(shape, hw, count, batch, opts)
-    for rounded in (2 ** round(math.log2(batch)), -(-batch // count) * count):
-        if len(res.layouts) or rounded == batch:
-            continue
-        res = _search(shape, hw, count, rounded, opts)
-        if len(res.layouts):
-            notes.append(
-                f"global_batch: {batch} sequences do not split into whole micro-batches on "
-                f"{count} accelerators; rounded to {rounded}"
-            )
-            batch = rounded
+    res, batch = _search_rounding_batch(
+        shape, hw, count, _batch_seqs(opts, count, seq), opts, notes
+    )
     base = TrainResult(
         model,
         accelerator,
@@ -284,120 +357,68 @@ def evaluate_plan(
         assumptions=notes,
     )
     if res.best is None:
-        if len(res.layouts) == 0:
-            raise InputError(
-                f"no parallel layout splits {count} accelerators and a global "
-                f"batch of {batch} sequences with the given sizes; change --count, "
-                "--global-batch-tokens or the layout",
-                where="layout",
-            )
-        base.smallest_count_that_fits = smallest_fitting_count(shape, hw, opts, count)
-        i = res.smallest_memory
-        if i is not None:
-            base.memory_per_gpu_gib = float(res.evaluated["memory_gib"][i])
-            base.layout = _layout_dict(res, i)
-            base.memory_breakdown_gib = {
-                k: float(v[i]) for k, v in res.evaluated["memory_parts_gib"].items()
-            }
-        base.memory_capacity_gib = hw.memory_gib
-        return base
-    return _fill(base, shape, hw, res, res.best, opts)
-
-
-def _search(
-    shape: TrainShape, hw: TrainHardware, count: int, batch: int, opts: TrainOptions
-) -> SearchResult:
-    return search_layouts(
+        return _not_fitting(base, shape, hw, res, batch, opts)
+    return fill_fitting(
+        base,
         shape,
         hw,
-        count,
-        batch,
-        opts.precision,
-        opts.finetune,
-        opts.lora_rank,
-        opts.constants,
-        opts.fixed,
+        res,
+        res.best,
+        finetune=opts.finetune,
+        lora_rank=opts.lora_rank,
+        reliability=opts.reliability,
     )
 
 
-def _layout_dict(res: SearchResult, i: int) -> dict[str, Any]:
-    lay: dict[str, Any] = res.layout(i)
-    lay["recompute"] = _RECOMPUTE_NAMES[int(lay["recompute"])]
-    lay["microbatches_per_step"] = int(res.evaluated["microbatches"][i])
-    return lay
-
-
-def _fill(
+def _not_fitting(
     r: TrainResult,
     shape: TrainShape,
     hw: TrainHardware,
     res: SearchResult,
-    i: int,
+    batch: int,
     opts: TrainOptions,
 ) -> TrainResult:
-    ev = res.evaluated
-    step = float(ev["step_time_s"][i])
-    r.layout = _layout_dict(res, i)
-    r.step_time_s = step
-    r.tokens_per_s = r.global_batch_tokens / step
-    r.tokens_per_s_per_gpu = r.tokens_per_s / r.count
-    r.steps = r.tokens / r.global_batch_tokens
-    mf = model_flops_per_token(shape, opts.finetune)
-    hf = float(hardware_flops_per_token(shape, res.layouts.recompute[i], opts.finetune))
-    r.model_flops_per_token = mf
-    r.total_model_flops = mf * r.tokens
-    r.peak_tflops_per_gpu = hw.peak_tflops
-    r.achieved_tflops_per_gpu = mf * r.tokens_per_s_per_gpu / 1e12
-    r.mfu = r.achieved_tflops_per_gpu / hw.peak_tflops
-    r.hfu = hf * r.tokens_per_s_per_gpu / 1e12 / hw.peak_tflops
-    r.memory_per_gpu_gib = float(ev["memory_gib"][i])
-    r.memory_capacity_gib = hw.memory_gib
-    r.memory_breakdown_gib = {k: float(v[i]) for k, v in ev["memory_parts_gib"].items()}
-    r.step_breakdown_s = {
-        k: float(ev[k][i])
-        for k in (
-            "compute_s",
-            "bubble_s",
-            "tp_s",
-            "cp_s",
-            "ep_s",
-            "pp_p2p_s",
-            "dp_exposed_s",
-            "optimizer_s",
+    """No layout fits in memory: the smallest count that fits and the leanest layout's memory.
+    Raises InputError when no layout even splits the accelerators and the batch."""
+    if len(res.layouts) == 0:
+        raise InputError(
+            f"no parallel layout splits {r.count} accelerators and a global "
+            f"batch of {batch} sequences with the given sizes; change count, "
+            "global_batch_tokens or the layout",
+            where="layout",
         )
-    }
-    ideal_s = r.tokens / r.tokens_per_s
-    trainable = (
-        shape.params_total
-        if opts.finetune == "full"
-        else (shape.lora_params_per_rank * opts.lora_rank)
-    )
-    g = goodput(
-        ideal_s,
-        r.count,
-        hw.accelerators_per_node,
-        trainable * opts.reliability.checkpoint_bytes_per_param,
-        opts.reliability,
-    )
-    r.time_to_train_days_ideal = ideal_s / 86400.0
-    r.time_to_train_days = g.wall_clock_s / 86400.0
-    r.gpu_hours_ideal = ideal_s / 3600.0 * r.count
-    r.gpu_hours = g.wall_clock_s / 3600.0 * r.count
-    r.checkpoint_interval_s = g.checkpoint_interval_s
-    r.checkpoint_write_s = g.checkpoint_write_s
-    r.mtbi_h = g.mtbi_s / 3600.0
-    r.expected_interruptions = g.expected_interruptions
-    r.goodput = g.goodput
+    r.smallest_count_that_fits = smallest_fitting_count(shape, hw, opts, r.count)
+    i = res.smallest_memory
+    if i is not None:
+        r.layout = layout_dict(res, i)
+        fill_memory(r, res, i)
+    r.memory_capacity_gib = hw.memory_gib
     return r
 
 
 def resolve_seq_len(arch: ModelArchitecture, seq_len: int | None) -> int:
-    """``seq_len`` or the default (4,096 capped by the model's context), checked > 0."""
+    """``seq_len`` or the default (4,096 capped by the model's context)."""
     if seq_len is not None:
-        if seq_len < 1:
-            raise InputError(f"must be >= 1, got {seq_len}", where="--seq-len")
         return seq_len
     return min(DEFAULT_SEQ_LEN, arch.max_position_embeddings or DEFAULT_SEQ_LEN)
+
+
+def _add_footprint(
+    r: TrainResult,
+    catalog: Catalog,
+    *,
+    offer: str | None,
+    venue: str | None,
+    region: str | None,
+) -> None:
+    """Energy, carbon, water and cost of the run's accelerator-hours into ``r.footprint``."""
+    if r.gpu_hours is None or not math.isfinite(r.gpu_hours):
+        return
+    extra = job_footprint(
+        catalog, r.accelerator, r.gpu_hours, region=region, offer=offer, venue=venue
+    )
+    r.assumptions = [*r.assumptions, *extra.pop("assumptions")]
+    r.footprint = extra
 
 
 def plan_training(
@@ -409,26 +430,31 @@ def plan_training(
     *,
     catalog: Catalog | None = None,
     scale_out_gbit_per_s: float | None = None,
+    footprint: bool = False,
+    offer: str | None = None,
+    venue: str | None = None,
+    region: str | None = None,
 ) -> TrainResult:
     """Time, accelerator-hours, layout and goodput of training ``model`` on ``tokens`` tokens.
 
-    ``model`` is a catalog id, a path to a Hugging Face config.json, or an architecture.
-    Raises :class:`InputError` for impossible input; a model that does not fit returns
-    ``fits=False`` with ``smallest_count_that_fits``.
+    ``model`` is a catalog id, a path to a Hugging Face config.json, or an architecture. With
+    ``footprint`` (implied by ``offer``, ``venue`` or ``region``) a plan that fits also carries
+    the energy, carbon, water and cost of its accelerator-hours (``TrainResult.footprint``,
+    keys of :func:`~gigawatt.evaluate.footprint.job_footprint`). Raises :class:`InputError`
+    for impossible input; a model that does not fit returns ``fits=False`` with
+    ``smallest_count_that_fits``.
     """
-
     opts = opts or TrainOptions()
     catalog = catalog or load_catalog()
     n_tokens = parse_tokens(tokens)
-    _check_options(opts, count)
-    arch = (
-        model
-        if isinstance(model, ModelArchitecture)
-        else model_architecture(model, catalog, field="--model")
-    )
+    check_options(opts, count)
+    arch = model if isinstance(model, ModelArchitecture) else model_architecture(model, catalog)
     hw, notes = hardware_for(catalog, accelerator, opts.precision, scale_out_gbit_per_s)
     shape = train_shape(arch, resolve_seq_len(arch, opts.seq_len))
     name = model if isinstance(model, str) else arch.family
-    return evaluate_plan(
+    result = evaluate_plan(
         shape, hw, count, n_tokens, opts, model=name, accelerator=accelerator, notes=notes
     )
+    if footprint or any(v is not None for v in (offer, venue, region)):
+        _add_footprint(result, catalog, offer=offer, venue=venue, region=region)
+    return result

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from gigawatt.models.train_memory import GIB, memory_per_gpu_bytes
+from gigawatt.models.train_step import step_time_breakdown
 from gigawatt.models.training import (
     DEFAULT_CONSTANTS,
     LayoutArrays,
     TrainHardware,
     TrainingConstants,
     TrainShape,
-    step_time_breakdown,
 )
 
 LAYOUT_FIELDS: tuple[str, ...] = ("tp", "pp", "dp", "cp", "ep", "mb", "recompute", "zero", "vpp")

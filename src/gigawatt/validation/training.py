@@ -16,7 +16,8 @@ from typing import Any
 from gigawatt.adapters.hf_config import architecture_from_hf_config
 from gigawatt.catalog import Catalog
 from gigawatt.evaluate.resolve import model_architecture
-from gigawatt.evaluate.training import TrainOptions, TrainResult, evaluate_plan, hardware_for
+from gigawatt.evaluate.train_result import TrainResult
+from gigawatt.evaluate.training import TrainOptions, evaluate_plan, hardware_for
 from gigawatt.models.layout import LayoutFixed
 from gigawatt.models.reliability import LLAMA3_DAYS, LLAMA3_GPUS, goodput
 from gigawatt.models.training import (
