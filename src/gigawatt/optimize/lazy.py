@@ -1,7 +1,7 @@
 """Exact solve of large option tables by lazy limits: relax, check, enforce what is violated.
 
 1. Solve with no accelerator or power cap enforced, on the table pruned for that relaxation
-   (dominance on cost, and emissions when they matter: :func:`~gigawatt.evaluate.table.
+   (dominance on cost, and emissions when they matter: :func:`~gigawatt.optimize.prune.
    prune_dominated`).
 2. Compute every cap's use in that plan. None exceeded: the plan is optimal for the full problem
    too (it solves a relaxation and is feasible). Otherwise add the exceeded caps to the enforced
@@ -32,9 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.evaluate.table import PRUNE_ABOVE, OptionTable, prune_dominated
+from gigawatt.evaluate.table import OptionTable
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.explain import limit_usage
+from gigawatt.optimize.prune import PRUNE_ABOVE, prune_dominated
 from gigawatt.optimize.solve import Solution, default_gap, solution_from_vector, solve_model
 
 F64 = NDArray[np.float64]

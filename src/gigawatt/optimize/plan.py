@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.evaluate.table import PRUNE_ABOVE, OptionTable, build_option_table
+from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.explain import (
@@ -26,6 +27,7 @@ from gigawatt.optimize.explain import (
 )
 from gigawatt.optimize.greedy import greedy_plan
 from gigawatt.optimize.lazy import DEFAULT_PATH, SolvePath, solve_with_lazy_limits
+from gigawatt.optimize.prune import PRUNE_ABOVE
 from gigawatt.optimize.solve import Solution, solve_model
 from gigawatt.spec import Scenario, check_scenario_refs
 
