@@ -115,6 +115,7 @@ def solve_checked(
             catalog=catalog(),
             reported_cost_usd=sol.cost_usd,
             reported_co2_kg=sol.co2_location_kg,
+            carbon_ceiling_kg=kw.get("carbon_ceiling_kg"),
         )
         assert report["ok"], report["violations"]
     return sol
