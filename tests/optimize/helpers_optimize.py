@@ -6,7 +6,8 @@ from typing import Any
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.evaluate.performance import Performance
-from gigawatt.evaluate.table import OptionTable, build_option_table
+from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.optimize.build import Weights, build_model
 from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.solve import Solution, solve_model
@@ -114,6 +115,7 @@ def solve_checked(
             catalog=catalog(),
             reported_cost_usd=sol.cost_usd,
             reported_co2_kg=sol.co2_location_kg,
+            carbon_ceiling_kg=kw.get("carbon_ceiling_kg"),
         )
         assert report["ok"], report["violations"]
     return sol

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from gigawatt.evaluate.table import Limit, OptionTable, Pool, TableOption, prune_dominated
+from gigawatt.evaluate.table import Limit, OptionTable, Pool, TableOption
 from gigawatt.optimize import lazy as lazy_module
 from gigawatt.optimize.build import Weights, build_model
 from gigawatt.optimize.explain import limit_usage
@@ -18,6 +18,7 @@ from gigawatt.optimize.lazy import (
     repair_plan,
     solve_with_lazy_limits,
 )
+from gigawatt.optimize.prune import prune_dominated
 from gigawatt.optimize.solve import SolverMissingError, solve_model
 
 pytest.importorskip("scipy")

@@ -23,7 +23,7 @@ from helpers_optimize import (
     used,
 )
 
-from gigawatt.optimize.build import Weights, build_model, periods
+from gigawatt.optimize.build import CARBON_WEIGHTS, Weights, build_model, periods
 from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.explain import (
     binding_constraints,
@@ -117,7 +117,7 @@ def test_carbon_objective_prefers_the_cleaner_grid() -> None:
     spec = scenario([serving("chat")])
     table = table_for(spec)
     cheap = solve_checked(table, spec)
-    clean = solve_checked(table, spec, Weights(1e-9, 1.0))
+    clean = solve_checked(table, spec, CARBON_WEIGHTS)
     assert clean.co2_location_kg <= cheap.co2_location_kg
     front = pareto_front(table)
     assert front[0].cost_usd == pytest.approx(cheap.cost_usd)

@@ -26,8 +26,9 @@ Variables
     deployed on ``o``; ``N_q`` integer >= 0: accelerators in pool ``q`` (sized by the optimiser).
 Objective
     minimise ``alpha * (sum_o c_o n_o + sum_q f_q N_q) + beta * sum_o e_o n_o``
-    (``cost``: alpha = 1, beta = 0; ``carbon``: alpha = 1e-9 tie-break, beta = 1; ``weighted``:
-    alpha = w_cost / cost*, beta = w_carbon / carbon*, the pure optima as references).
+    (``cost``: alpha = 1, beta = 0; ``carbon``: alpha = ``CARBON_TIE_BREAK`` (1e-9), beta = 1;
+    ``weighted``: alpha = w_cost / cost*, beta = w_carbon / carbon*, the pure optima as
+    references).
 Constraints
     (1) assignment: ``sum_{o in O_w} x_o = 1`` for every ``w``;
     (2) sizing: ``n_o >= R_o x_o`` (whole units; a split workload pays whole units per option),
@@ -63,7 +64,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table import WHOLE_UNIT_TOL, OptionTable
+from gigawatt.optimize.tolerances import ROUNDOFF
 
 F64 = NDArray[np.float64]
 CARBON_TIE_BREAK = 1e-9
@@ -134,6 +136,12 @@ class Weights:
 
     alpha: float = 1.0
     beta: float = 0.0
+
+
+COST_WEIGHTS = Weights(1.0, 0.0)
+"""The ``cost`` objective."""
+CARBON_WEIGHTS = Weights(CARBON_TIE_BREAK, 1.0)
+"""The ``carbon`` objective (cost only breaks ties, :data:`CARBON_TIE_BREAK`)."""
 
 
 def periods(table: OptionTable) -> list[tuple[float, float]]:
@@ -220,7 +228,7 @@ def define_sizing_constraints(m: Model, table: OptionTable) -> None:
             math.inf,
         )
         f = r - math.floor(r)
-        if f > 1e-9:
+        if f > WHOLE_UNIT_TOL:
             m.add_row(
                 RowName("sizing_cut", o.workload),
                 [(m.n(o.index), 1.0), (m.x(o.index), -r / f)],
@@ -239,10 +247,10 @@ def define_cover_cuts(m: Model, table: OptionTable) -> None:
             continue
         for lam in sorted(set(need)):
             coeffs = [
-                (m.n(i), float(math.ceil(lam / r - 1e-12)))
+                (m.n(i), float(math.ceil(lam / r - ROUNDOFF)))
                 for i, r in zip(members, need, strict=True)
             ]
-            m.add_row(RowName("cover", w), coeffs, float(math.ceil(lam - 1e-9)), math.inf)
+            m.add_row(RowName("cover", w), coeffs, float(math.ceil(lam - WHOLE_UNIT_TOL)), math.inf)
 
 
 def define_commitment_pools(m: Model, table: OptionTable, relax: frozenset[str]) -> None:

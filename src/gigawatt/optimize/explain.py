@@ -16,8 +16,14 @@ import numpy as np
 
 from gigawatt.catalog.schema import PRICING_FAMILIES
 from gigawatt.evaluate.table import OptionTable, TableOption
-from gigawatt.optimize.build import Model, Weights, build_model
+from gigawatt.optimize.build import CARBON_WEIGHTS, COST_WEIGHTS, Model, Weights, build_model
 from gigawatt.optimize.solve import Solution, solve_model
+from gigawatt.optimize.tolerances import (
+    FEASIBILITY_TOL,
+    LIMIT_TOL,
+    REFERENCE_FLOOR,
+    SAME_POINT_RTOL,
+)
 
 REASON_FIXES: dict[str, str] = {
     "candidate": "add venues or offers that carry this accelerator to the scenario",
@@ -83,8 +89,17 @@ def _solve(table: OptionTable, weights: Weights, **kw: Any) -> tuple[Model, Solu
 
 
 def explain_infeasibility(table: OptionTable, weights: Weights | None = None) -> dict[str, Any]:
-    """Which constraints conflict and what change makes the scenario feasible."""
-    weights = weights or Weights()
+    """Which constraints conflict and what change makes the scenario feasible: workloads left
+    without any option, else the limits that alone, or together, leave no feasible plan."""
+    conflicts, fixes = _unservable_workloads(table)
+    if not conflicts:
+        conflicts, fixes = _limit_conflicts(table, weights or Weights())
+    return {"feasible": False, "conflicts": conflicts, "fixes": fixes}
+
+
+def _unservable_workloads(table: OptionTable) -> tuple[list[dict[str, Any]], list[str]]:
+    """(conflicts, fixes) of the workloads no option can serve: what screening excluded, the
+    options that miss the SLO or cannot be priced."""
     conflicts: list[dict[str, Any]] = []
     fixes: list[str] = []
     counts = [0] * len(table.workloads)
@@ -120,66 +135,57 @@ def explain_infeasibility(table: OptionTable, weights: Weights | None = None) ->
                 f"{name}: relax its SLO or add faster accelerators ({len(slow)} options miss "
                 f"it, e.g. {slow[0].detail})"
             )
-    if conflicts:
-        return {"feasible": False, "conflicts": conflicts, "fixes": fixes}
-    single: list[str] = []
+    return conflicts, fixes
+
+
+def _limit_conflict(
+    table: OptionTable, m: Model, sol: Solution, key: str, reason: str
+) -> tuple[dict[str, Any], float, float, str]:
+    """(conflict, limit, use in ``sol``, unit) of limit ``key``."""
+    limit, unit = _limit_value(table, key)
+    need = limit_usage(table, m, sol, key)
+    conflict = {"constraint": key, "limit": limit, "unit": unit, "needed": need, "reason": reason}
+    return conflict, limit, need, unit
+
+
+def _limit_conflicts(
+    table: OptionTable, weights: Weights
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """(conflicts, fixes): each limit whose removal alone makes the scenario feasible; when none
+    does, the limits a plan without any limit exceeds (one re-solve per limit, then one)."""
+    conflicts: list[dict[str, Any]] = []
+    fixes: list[str] = []
     for key in limit_keys(table):
         m, sol = _solve(table, weights, relax=frozenset({key}))
         if sol.ok:
-            single.append(key)
-            limit, unit = _limit_value(table, key)
-            need = limit_usage(table, m, sol, key)
-            conflicts.append(
-                {
-                    "constraint": key,
-                    "limit": limit,
-                    "unit": unit,
-                    "needed": need,
-                    "reason": "dropping this limit alone makes the scenario feasible",
-                }
-            )
+            reason = "dropping this limit alone makes the scenario feasible"
+            conflict, limit, need, unit = _limit_conflict(table, m, sol, key, reason)
+            conflicts.append(conflict)
             fixes.append(f"raise {key} from {limit:,.6g} to at least {need:,.6g} {unit}")
-    if not single:
-        keys = limit_keys(table)
-        m, sol = _solve(table, weights, relax=frozenset(keys))
-        if sol.ok:
-            for key in keys:
-                limit, unit = _limit_value(table, key)
-                need = limit_usage(table, m, sol, key)
-                if need > limit * (1 + 1e-9):
-                    conflicts.append(
-                        {
-                            "constraint": key,
-                            "limit": limit,
-                            "unit": unit,
-                            "needed": need,
-                            "reason": "these limits together leave no feasible plan",
-                        }
-                    )
-                    fixes.append(f"raise {key} from {limit:,.6g} to {need:,.6g} {unit}")
-        else:
-            conflicts.append(
-                {
-                    "constraint": "all limits",
-                    "reason": f"infeasible even without limits: {sol.message}",
-                }
-            )
-    return {"feasible": False, "conflicts": conflicts, "fixes": fixes}
+    if conflicts:
+        return conflicts, fixes
+    keys = limit_keys(table)
+    m, sol = _solve(table, weights, relax=frozenset(keys))
+    if not sol.ok:
+        reason = f"infeasible even without limits: {sol.message}"
+        return [{"constraint": "all limits", "reason": reason}], fixes
+    for key in keys:
+        reason = "these limits together leave no feasible plan"
+        conflict, limit, need, unit = _limit_conflict(table, m, sol, key, reason)
+        if need > limit * (1 + LIMIT_TOL):
+            conflicts.append(conflict)
+            fixes.append(f"raise {key} from {limit:,.6g} to {need:,.6g} {unit}")
+    return conflicts, fixes
 
 
 BINDING_FRACTION = 1e-3
 """A limit used to within 0.1 % of its value counts as binding."""
 
 
-def binding_constraints(
-    table: OptionTable, m: Model, sol: Solution, weights: Weights, *, what_if: bool = True
-) -> list[dict[str, Any]]:
-    """Limits at their bound: without room for one more unit of every option they cover, or used
-    to within ``BINDING_FRACTION`` of the limit (a tiny option may still fit while the limit
-    shapes the plan); with ``what_if``, the cost of the plan re-solved without each (one re-solve
-    per binding limit)."""
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
+def _row_steps(table: OptionTable, m: Model) -> dict[int, float]:
+    """Row -> the least a row's activity grows by one more unit of an option it counts (its
+    smallest positive coefficient; for an owned-count row the smallest unit drawing on the
+    pool)."""
     step: dict[int, float] = {}
     for r, v in zip(m.rows, m.vals, strict=True):
         if v > 0:
@@ -191,14 +197,27 @@ def binding_constraints(
     for r, name in enumerate(m.names):
         if name.family == "owned":  # the pool variable has coefficient 1; units are larger
             step[r] = smallest_unit.get(name.key, 1.0)
+    return step
+
+
+def binding_constraints(
+    table: OptionTable, m: Model, sol: Solution, weights: Weights, *, what_if: bool = True
+) -> list[dict[str, Any]]:
+    """Limits at their bound: without room for one more unit of every option they cover, or used
+    to within ``BINDING_FRACTION`` of the limit (a tiny option may still fit while the limit
+    shapes the plan); with ``what_if``, the cost of the plan re-solved without each (one re-solve
+    per binding limit)."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    step = _row_steps(table, m)
     for r, name in enumerate(m.names):
         if name.family not in ("owned", "accelerator_cap", "power_cap", "budget"):
             continue
         hi = m.row_ub[r]
         slack = hi - float(sol.row_activity[r])
-        room = max(1e-6 * max(1.0, abs(hi)), BINDING_FRACTION * abs(hi))
+        room = max(FEASIBILITY_TOL * max(1.0, abs(hi)), BINDING_FRACTION * abs(hi))
         if name.family != "budget":
-            room = max(room, step.get(r, 0.0) - 1e-9)
+            room = max(room, step.get(r, 0.0) - LIMIT_TOL)
         if slack > room or name.key in seen:
             continue
         seen.add(name.key)
@@ -250,24 +269,13 @@ def runner_ups(
         others = [
             o for o in per[wi] if (o.venue, o.offer, o.accelerator, o.pricing_model) not in used
         ]
-        rejected = [r for r in table.rejected if r.workload == name]
-        cheapest_rejected = min(
-            rejected, key=lambda r: r.price_usd_per_accel_h or math.inf, default=None
-        )
-        entry: dict[str, Any] = {}
-        if cheapest_rejected is not None:
-            entry["cheapest_rejected"] = {
-                "option": _label(cheapest_rejected),
-                "price_usd_per_accel_h": cheapest_rejected.price_usd_per_accel_h,
-                "why": cheapest_rejected.detail,
-            }
+        entry = _cheapest_rejected(table, name)
         if not others:
             entry["runner_up"] = None
             entry["why_lost"] = "no other option meets the workload's constraints"
             out[name] = entry
             continue
         best = min(others, key=lambda o: (_alone_value(table, o, carbon), o.index))
-        mine = sum(_alone_value(table, o, carbon) for o in chosen[:1])
         value = _alone_value(table, best, carbon)
         unit = "kgCO2e" if carbon else "USD"
         entry["runner_up"] = {
@@ -280,33 +288,60 @@ def runner_ups(
             "alone_value": value,
             "unit": unit,
         }
-        if value > mine and mine <= 0:
-            why = f"{value - mine:,.0f} {unit} more alone (the chosen option adds nothing)"
-        elif value > mine:
-            why = f"{value - mine:,.0f} {unit} more ({value / mine - 1:+.0%}) alone"
-        elif any(o.pool is not None for o in chosen[:1]):
-            why = (
-                f"cheaper alone ({mine - value:,.0f} {unit} less) but the chosen option shares "
-                f"pool {chosen[0].pool} with other workloads"
-            )
-        else:
-            why = f"cheaper alone ({mine - value:,.0f} {unit} less) but not in the optimal plan"
+        why = _why_lost(table, chosen[:1], value, unit, carbon)
         if force:
-            m = build_model(table, weights)
-            m.lb[m.x(best.index)] = 1.0
-            forced = solve_model(m, table)
-            if not forced.ok:
-                why += "; forcing it leaves no feasible plan (shared limits)"
-            else:
-                delta = (
-                    forced.co2_location_kg - sol.co2_location_kg
-                    if carbon
-                    else forced.cost_usd - sol.cost_usd
-                )
-                why += f"; forcing it changes the plan total by {delta:+,.0f} {unit}"
+            why += _forced(table, sol, weights, best, unit, carbon)
         entry["why_lost"] = why
         out[name] = entry
     return out
+
+
+def _cheapest_rejected(table: OptionTable, workload: str) -> dict[str, Any]:
+    """``{"cheapest_rejected": ...}``: the workload's cheapest rejected option and why (empty
+    when none was rejected)."""
+    rejected = [r for r in table.rejected if r.workload == workload]
+    cheapest = min(rejected, key=lambda r: r.price_usd_per_accel_h or math.inf, default=None)
+    if cheapest is None:
+        return {}
+    return {
+        "cheapest_rejected": {
+            "option": _label(cheapest),
+            "price_usd_per_accel_h": cheapest.price_usd_per_accel_h,
+            "why": cheapest.detail,
+        }
+    }
+
+
+def _why_lost(
+    table: OptionTable, chosen: list[TableOption], value: float, unit: str, carbon: bool
+) -> str:
+    """Why the runner-up (``value`` alone) lost to the first ``chosen`` option."""
+    mine = sum(_alone_value(table, o, carbon) for o in chosen)
+    if value > mine and mine <= 0:
+        return f"{value - mine:,.0f} {unit} more alone (the chosen option adds nothing)"
+    if value > mine:
+        return f"{value - mine:,.0f} {unit} more ({value / mine - 1:+.0%}) alone"
+    if any(o.pool is not None for o in chosen):
+        return (
+            f"cheaper alone ({mine - value:,.0f} {unit} less) but the chosen option shares "
+            f"pool {chosen[0].pool} with other workloads"
+        )
+    return f"cheaper alone ({mine - value:,.0f} {unit} less) but not in the optimal plan"
+
+
+def _forced(
+    table: OptionTable, sol: Solution, weights: Weights, best: TableOption, unit: str, carbon: bool
+) -> str:
+    """What forcing ``best`` to carry its whole workload does to the plan (one re-solve)."""
+    m = build_model(table, weights)
+    m.lb[m.x(best.index)] = 1.0
+    forced = solve_model(m, table)
+    if not forced.ok:
+        return "; forcing it leaves no feasible plan (shared limits)"
+    delta = (
+        forced.co2_location_kg - sol.co2_location_kg if carbon else forced.cost_usd - sol.cost_usd
+    )
+    return f"; forcing it changes the plan total by {delta:+,.0f} {unit}"
 
 
 PRICE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -381,6 +416,11 @@ def price_sensitivity(
     return out
 
 
+CLEANEST_TIE_BREAK = 1e-4
+"""Weight of emissions, relative to cost at the least-cost plan's cost/emissions ratio, that
+picks the cleanest among (near-)least-cost plans (the cost end of the Pareto front)."""
+
+
 @dataclass(frozen=True)
 class ParetoPoint:
     """One plan of the cost-vs-carbon front."""
@@ -394,29 +434,29 @@ def pareto_front(table: OptionTable, points: int = 5) -> list[ParetoPoint]:
     """Epsilon-constraint sweep: least cost under carbon ceilings evenly spaced between the
     emissions of the least-cost plan (ties broken towards less carbon) and those of the
     least-carbon plan (ties broken towards less cost); duplicate plans are dropped."""
-    _, cheap = _solve(table, Weights(1.0, 0.0))
-    _, clean = _solve(table, Weights(1e-9, 1.0))
+    _, cheap = _solve(table, COST_WEIGHTS)
+    _, clean = _solve(table, CARBON_WEIGHTS)
     if not (cheap.ok and clean.ok):
         return []
     if cheap.co2_location_kg > 0:
-        # among (near-)least-cost plans take the cleanest: carbon weighted at 1e-4 of cost
-        tie = 1e-4 * max(cheap.cost_usd, 1e-9) / cheap.co2_location_kg
+        # among (near-)least-cost plans take the cleanest
+        tie = CLEANEST_TIE_BREAK * max(cheap.cost_usd, REFERENCE_FLOOR) / cheap.co2_location_kg
         _, tied = _solve(table, Weights(1.0, tie))
         if tied.ok:
             cheap = tied
     front = [ParetoPoint(cheap.cost_usd, cheap.co2_location_kg, None)]
     hi, lo = cheap.co2_location_kg, clean.co2_location_kg
-    if hi - lo > 1e-6 * max(1.0, hi):
+    if hi - lo > FEASIBILITY_TOL * max(1.0, hi):
         for eps in np.linspace(hi, lo, points)[1:-1]:
-            _, s = _solve(table, Weights(1.0, 0.0), carbon_ceiling_kg=float(eps))
+            _, s = _solve(table, COST_WEIGHTS, carbon_ceiling_kg=float(eps))
             if s.ok:
                 front.append(ParetoPoint(s.cost_usd, s.co2_location_kg, float(eps)))
         front.append(ParetoPoint(clean.cost_usd, clean.co2_location_kg, lo))
     out: list[ParetoPoint] = []
     for p in front:
         if not any(
-            math.isclose(p.cost_usd, q.cost_usd, rel_tol=1e-9)
-            and math.isclose(p.co2_location_kg, q.co2_location_kg, rel_tol=1e-9)
+            math.isclose(p.cost_usd, q.cost_usd, rel_tol=SAME_POINT_RTOL)
+            and math.isclose(p.co2_location_kg, q.co2_location_kg, rel_tol=SAME_POINT_RTOL)
             for q in out
         ):
             out.append(p)

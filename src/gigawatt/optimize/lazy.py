@@ -1,7 +1,7 @@
 """Exact solve of large option tables by lazy limits: relax, check, enforce what is violated.
 
 1. Solve with no accelerator or power cap enforced, on the table pruned for that relaxation
-   (dominance on cost, and emissions when they matter: :func:`~gigawatt.evaluate.table.
+   (dominance on cost, and emissions when they matter: :func:`~gigawatt.optimize.prune.
    prune_dominated`).
 2. Compute every cap's use in that plan. None exceeded: the plan is optimal for the full problem
    too (it solves a relaxation and is feasible). Otherwise add the exceeded caps to the enforced
@@ -32,10 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.evaluate.table import PRUNE_ABOVE, OptionTable, prune_dominated
+from gigawatt.evaluate.table import OptionTable
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.explain import limit_usage
+from gigawatt.optimize.prune import PRUNE_ABOVE, prune_dominated
 from gigawatt.optimize.solve import Solution, default_gap, solution_from_vector, solve_model
+from gigawatt.optimize.tolerances import FEASIBILITY_TOL, LIMIT_TOL, ROUNDOFF
 
 F64 = NDArray[np.float64]
 CAP_FAMILIES = ("accelerator_cap", "power_cap")
@@ -50,6 +52,11 @@ def _limit(table: OptionTable, key: str) -> float:
         if cap.key == key:
             return cap.limit / 1000.0
     raise KeyError(key)
+
+
+def _violated(table: OptionTable, m: Model, sol: Solution, caps: frozenset[str]) -> list[str]:
+    """The caps among ``caps`` (not enforced in ``m``) that ``sol`` exceeds."""
+    return [k for k in caps if limit_usage(table, m, sol, k) > _limit(table, k) * (1 + LIMIT_TOL)]
 
 
 def _origin(table: OptionTable) -> list[int]:
@@ -68,11 +75,9 @@ def _option_costs(m: Model, table: OptionTable) -> F64:
     return cost
 
 
-def repair_plan(m: Model, table: OptionTable, units: NDArray[np.int64]) -> F64 | None:
-    """A column vector for ``m`` from ``units`` per option of ``table`` in which every
-    accelerator and power cap holds, by moving whole workloads onto one option each (the move
-    with the least objective increase per unit of excess removed first, never breaking a cap
-    that holds, never into an owned pool); None when no such repair is found."""
+def _cap_rows(m: Model) -> tuple[F64, F64]:
+    """(coefficients of ``n`` in every accelerator and power cap row, a dense caps x options
+    matrix; the rows' upper bounds)."""
     k = m.n_options
     rows = np.asarray(m.rows, dtype=np.int64)
     cols = np.asarray(m.cols, dtype=np.int64)
@@ -83,7 +88,33 @@ def repair_plan(m: Model, table: OptionTable, units: NDArray[np.int64]) -> F64 |
     a = np.zeros((len(cap_rows), k))
     sel = (pos[rows] >= 0) & (cols >= k) & (cols < 2 * k)
     np.add.at(a, (pos[rows[sel]], cols[sel] - k), vals[sel])
-    ub = np.asarray(m.row_ub, dtype=float)[cap_rows]
+    return a, np.asarray(m.row_ub, dtype=float)[cap_rows]
+
+
+def _shares_for(m: Model, table: OptionTable, n: F64, owner: NDArray[np.int64]) -> F64:
+    """A column vector with units ``n`` and each workload's shares in proportion to the units
+    of each option (scaled down when they cover more than the workload)."""
+    k = m.n_options
+    z = np.zeros(m.n_vars)
+    z[k : 2 * k] = n
+    for w in range(len(table.workloads)):
+        mine = np.flatnonzero(owner == w)
+        total = float(
+            np.sum(n[mine] / np.maximum([table.options[i].units_needed for i in mine], ROUNDOFF))
+        )
+        for i in mine:
+            if n[i] > 0:
+                need = max(table.options[i].units_needed, ROUNDOFF)
+                z[i] = min(1.0, n[i] / need / max(total, 1.0)) if total > 0 else 0.0
+    return z
+
+
+def repair_plan(m: Model, table: OptionTable, units: NDArray[np.int64]) -> F64 | None:
+    """A column vector for ``m`` from ``units`` per option of ``table`` in which every
+    accelerator and power cap holds, by moving whole workloads onto one option each (the move
+    with the least objective increase per unit of excess removed first, never breaking a cap
+    that holds, never into an owned pool); None when no such repair is found."""
+    a, ub = _cap_rows(m)
     scale = np.maximum(np.abs(ub), 1.0)
     unit_cost = _option_costs(m, table)
     whole = np.array([o.units for o in table.options], dtype=float)
@@ -95,17 +126,17 @@ def repair_plan(m: Model, table: OptionTable, units: NDArray[np.int64]) -> F64 |
     for _ in range(4 * len(table.workloads) + 10):
         use = a @ n
         excess = np.maximum(use - ub, 0.0)
-        if not np.any(excess > 1e-9 * scale):
+        if not np.any(excess > LIMIT_TOL * scale):
             break
-        current = np.zeros((len(cap_rows), len(table.workloads)))
+        current = np.zeros((len(ub), len(table.workloads)))
         np.add.at(current.T, owner, (a * n).T)
         current_cost = np.bincount(owner, weights=unit_cost * n, minlength=len(table.workloads))
         delta = a * whole - current[:, owner]
         after = use[:, None] + delta
-        breaks = np.any((excess[:, None] <= 0) & (after > ub[:, None] + 1e-9), axis=0)
+        breaks = np.any((excess[:, None] <= 0) & (after > ub[:, None] + LIMIT_TOL), axis=0)
         gain = np.sum(np.minimum(np.maximum(-delta, 0.0), excess[:, None]) / scale[:, None], 0)
         extra = unit_cost * whole - current_cost[owner]
-        ok = movable & ~breaks & (gain > 1e-12)
+        ok = movable & ~breaks & (gain > ROUNDOFF)
         if not np.any(ok):
             return None
         ratio = np.where(ok, extra / np.where(ok, gain, 1.0), np.inf)
@@ -114,26 +145,15 @@ def repair_plan(m: Model, table: OptionTable, units: NDArray[np.int64]) -> F64 |
         n[best] = whole[best]
     else:
         return None
-    z = np.zeros(m.n_vars)
-    z[k : 2 * k] = n
-    for w in range(len(table.workloads)):
-        mine = np.flatnonzero(owner == w)
-        total = float(
-            np.sum(n[mine] / np.maximum([table.options[i].units_needed for i in mine], 1e-12))
-        )
-        for i in mine:
-            if n[i] > 0:
-                need = max(table.options[i].units_needed, 1e-12)
-                z[i] = min(1.0, n[i] / need / max(total, 1.0)) if total > 0 else 0.0
-    return z
+    return _shares_for(m, table, n, owner)
 
 
 def _accept(m: Model, sol: Solution) -> bool:
-    """Every row of ``m`` holds at the solution (tolerance 1e-6 relative)."""
+    """Every row of ``m`` holds at the solution (within :data:`FEASIBILITY_TOL`)."""
     act = sol.row_activity
     lo = np.asarray(m.row_lb, dtype=float)
     hi = np.asarray(m.row_ub, dtype=float)
-    tol = 1e-6 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, lo)))
+    tol = FEASIBILITY_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, lo)))
     return bool(np.all(act >= lo - tol) and np.all(act <= hi + tol))
 
 
@@ -242,10 +262,7 @@ def _rounds(
         start = None
         if previous is not None and path.repair:
             accepted, start = _repaired(pruned, model, *previous)
-            if accepted is not None and not any(
-                limit_usage(pruned, model, accepted, k) > _limit(pruned, k) * (1 + 1e-9)
-                for k in relax
-            ):
+            if accepted is not None and not _violated(pruned, model, accepted, relax):
                 return pruned, model, accepted, rounds
         if every is None and relax and path.speculate and len(table.options) > above:
             # the table pruned for every cap, made while HiGHS solves the relaxation (it
@@ -254,9 +271,7 @@ def _rounds(
         sol = solve_model(model, pruned, start=start, backend=path.backend)
         if not sol.ok or not relax:
             return pruned, model, sol, rounds
-        violated = [
-            k for k in relax if limit_usage(pruned, model, sol, k) > _limit(pruned, k) * (1 + 1e-9)
-        ]
+        violated = _violated(pruned, model, sol, relax)
         if not violated:
             return pruned, model, sol, rounds
         rounds.append(sorted(violated))

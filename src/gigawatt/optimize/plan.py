@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.evaluate.table import PRUNE_ABOVE, OptionTable, build_option_table
-from gigawatt.optimize.build import Model, Weights, build_model
+from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table_build import HOURS_PER_DAY, build_option_table
+from gigawatt.optimize.build import CARBON_WEIGHTS, COST_WEIGHTS, Model, Weights, build_model
 from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.explain import (
     binding_constraints,
@@ -26,7 +27,9 @@ from gigawatt.optimize.explain import (
 )
 from gigawatt.optimize.greedy import greedy_plan
 from gigawatt.optimize.lazy import DEFAULT_PATH, SolvePath, solve_with_lazy_limits
+from gigawatt.optimize.prune import PRUNE_ABOVE
 from gigawatt.optimize.solve import Solution, solve_model
+from gigawatt.optimize.tolerances import REFERENCE_FLOOR
 from gigawatt.spec import Scenario, check_scenario_refs
 
 EXPLAIN_MAX_WORKLOADS = 50
@@ -145,18 +148,18 @@ Solver = Callable[[Weights], tuple[OptionTable, Model, Solution, list[list[str]]
 def _weights(scenario: Scenario, objective: str, solve: Solver) -> tuple[Weights, Solution | None]:
     """Objective weights; for ``weighted`` the pure optima are the references."""
     if objective == "cost":
-        return Weights(1.0, 0.0), None
+        return COST_WEIGHTS, None
     if objective == "carbon":
-        return Weights(1e-9, 1.0), None
+        return CARBON_WEIGHTS, None
     w = scenario.weights
     w_cost = w.cost if w is not None else 0.5
     w_carbon = w.carbon if w is not None else 0.5
-    cheap = solve(Weights(1.0, 0.0))[2]
-    clean = solve(Weights(1e-9, 1.0))[2]
+    cheap = solve(COST_WEIGHTS)[2]
+    clean = solve(CARBON_WEIGHTS)[2]
     if not (cheap.ok and clean.ok):
-        return Weights(1.0, 0.0), cheap
-    cost_ref = max(cheap.cost_usd, 1e-9)
-    co2_ref = max(clean.co2_location_kg, 1e-9)
+        return COST_WEIGHTS, cheap
+    cost_ref = max(cheap.cost_usd, REFERENCE_FLOOR)
+    co2_ref = max(clean.co2_location_kg, REFERENCE_FLOOR)
     return Weights(w_cost / cost_ref, w_carbon / co2_ref), None
 
 
@@ -217,7 +220,7 @@ def _break_even(table: OptionTable, sol: Solution) -> list[dict[str, Any]]:
     """For each pool used: utilisation of the horizon above which it beats the cheapest
     pay-per-use offer of the same accelerator among the options."""
     out: list[dict[str, Any]] = []
-    hours = table.horizon_days * 24.0
+    hours = table.horizon_days * HOURS_PER_DAY
     for key, n in sol.pool_sizes.items():
         if n <= 0:
             continue
@@ -296,6 +299,32 @@ def _plan_scenario(
     result.greedy = greedy.to_dict(full)
     timings["greedy"] = time.perf_counter() - t1
     carbon = goal != "cost" or (explain and small)
+    t1 = time.perf_counter()
+    weights, sol = _solve_plan(result, scenario, _solver(full, carbon, path))
+    timings["solve"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    if not sol.ok:
+        result.infeasibility = _infeasibility(result, full, weights, sol)
+        timings["explain"] = time.perf_counter() - t1
+        result.timings_s = timings
+        return result
+    result.status = "plan"
+    result.check = _check(result.table, scenario, catalog, sol)
+    timings["check"] = time.perf_counter() - t1
+    result.assignments, result.pools = _assignments(result.table, sol)
+    result.break_even = _break_even(result.table, sol)
+    t1 = time.perf_counter()
+    _explain_plan(result, sol, weights, explain, small)
+    if explain and result.model is not None:
+        timings["explain"] = time.perf_counter() - t1
+    result.timings_s = timings
+    return result
+
+
+def _solver(full: OptionTable, carbon: bool, path: SolvePath) -> Solver:
+    """Solve ``full`` for given weights: by lazy limits on pruned tables above
+    :data:`~gigawatt.optimize.prune.PRUNE_ABOVE` options (``carbon``: emissions count in
+    dominance), else the whole MILP at once."""
 
     def solve(w: Weights) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
         if len(full.options) > PRUNE_ABOVE:
@@ -303,37 +332,48 @@ def _plan_scenario(
         m = build_model(full, w, cover_cuts=path.cover_cuts)
         return full, m, solve_model(m, full, backend=path.backend), []
 
-    t1 = time.perf_counter()
-    weights, failed = _weights(scenario, goal, solve)
+    return solve
+
+
+def _solve_plan(result: PlanResult, scenario: Scenario, solve: Solver) -> tuple[Weights, Solution]:
+    """The objective's weights and the solution; the table solved, its model and the lazy
+    rounds go into ``result`` (a failed reference solve of ``weighted`` is the solution)."""
+    weights, failed = _weights(scenario, result.objective, solve)
     if failed is not None:
-        sol = failed
-    else:
-        table, model, sol, rounds = solve(weights)
-        result.table, result.model, result.lazy_rounds = table, model, rounds
-    table = result.table
+        result.solution = failed
+        return weights, failed
+    table, model, sol, rounds = solve(weights)
+    result.table, result.model, result.lazy_rounds = table, model, rounds
     result.solution = sol
-    timings["solve"] = time.perf_counter() - t1
-    if not sol.ok:
-        t2 = time.perf_counter()
-        if sol.status == "infeasible":
-            why = explain_infeasibility(full, weights)
-        else:  # a time limit or a solver error is not a proof of infeasibility
-            result.status = "no_solution"
-            why = {
-                "feasible": None,
-                "conflicts": [],
-                "fixes": [
-                    f"the solver stopped without a plan ({sol.status}: {sol.message}); "
-                    "try fewer candidate offers or workloads"
-                ],
-            }
-        result.infeasibility = {"solver_status": sol.status, **why}
-        timings["explain"] = time.perf_counter() - t2
-        result.timings_s = timings
-        return result
-    result.status = "plan"
-    t1 = time.perf_counter()
-    result.check = check_plan(
+    return weights, sol
+
+
+def _infeasibility(
+    result: PlanResult, full: OptionTable, weights: Weights, sol: Solution
+) -> dict[str, Any]:
+    """Why no plan came back: the conflicting limits and fixes (on the unpruned table ``full``)
+    when the model is infeasible; a time limit or a solver error is not a proof of
+    infeasibility (status ``no_solution``)."""
+    if sol.status == "infeasible":
+        why = explain_infeasibility(full, weights)
+    else:
+        result.status = "no_solution"
+        why = {
+            "feasible": None,
+            "conflicts": [],
+            "fixes": [
+                f"the solver stopped without a plan ({sol.status}: {sol.message}); "
+                "try fewer candidate offers or workloads"
+            ],
+        }
+    return {"solver_status": sol.status, **why}
+
+
+def _check(
+    table: OptionTable, scenario: Scenario, catalog: Catalog, sol: Solution
+) -> dict[str, Any]:
+    """The independent checker's report (:func:`~gigawatt.optimize.check.check_plan`)."""
+    return check_plan(
         table,
         scenario,
         sol.shares,
@@ -343,25 +383,30 @@ def _plan_scenario(
         reported_cost_usd=sol.cost_usd,
         reported_co2_kg=sol.co2_location_kg,
     )
-    timings["check"] = time.perf_counter() - t1
-    result.assignments, result.pools = _assignments(table, sol)
-    result.break_even = _break_even(table, sol)
-    if explain and result.model is not None:
-        t2 = time.perf_counter()
-        result.binding = binding_constraints(table, result.model, sol, weights, what_if=small)
-        result.runner_ups = runner_ups(table, sol, weights, carbon=goal == "carbon", force=small)
-        if small:
-            result.sensitivity = price_sensitivity(table, sol, weights)
-            result.pareto = [
-                {
-                    "cost_usd": p.cost_usd,
-                    "co2_location_kg": p.co2_location_kg,
-                    "carbon_ceiling_kg": p.carbon_ceiling_kg,
-                }
-                for p in pareto_front(table)
-            ]
-        timings["explain"] = time.perf_counter() - t2
-    elif result.model is not None:
-        result.binding = binding_constraints(table, result.model, sol, weights, what_if=False)
-    result.timings_s = timings
-    return result
+
+
+def _explain_plan(
+    result: PlanResult, sol: Solution, weights: Weights, explain: bool, small: bool
+) -> None:
+    """Binding limits; with ``explain`` also the runner-ups and, for at most
+    :data:`EXPLAIN_MAX_WORKLOADS` workloads (``small``), the what-if re-solves, price moves and
+    the Pareto front."""
+    table, model = result.table, result.model
+    if model is None:
+        return
+    if not explain:
+        result.binding = binding_constraints(table, model, sol, weights, what_if=False)
+        return
+    result.binding = binding_constraints(table, model, sol, weights, what_if=small)
+    carbon = result.objective == "carbon"
+    result.runner_ups = runner_ups(table, sol, weights, carbon=carbon, force=small)
+    if small:
+        result.sensitivity = price_sensitivity(table, sol, weights)
+        result.pareto = [
+            {
+                "cost_usd": p.cost_usd,
+                "co2_location_kg": p.co2_location_kg,
+                "carbon_ceiling_kg": p.carbon_ceiling_kg,
+            }
+            for p in pareto_front(table)
+        ]

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from gigawatt.errors import GigawattError
 from gigawatt.evaluate.table import OptionTable
 from gigawatt.optimize.build import Model
+from gigawatt.optimize.tolerances import FEASIBILITY_TOL
 
 F64 = NDArray[np.float64]
 MIP_REL_GAP = 1e-6
@@ -147,9 +148,8 @@ class _Raw:
     dual_bound: float | None = None
 
 
-def _run_highspy(
-    hs: Any, m: Model, time_limit_s: float, mip_rel_gap: float, start: F64 | None
-) -> _Raw:
+def _highs_lp(hs: Any, m: Model) -> Any:
+    """``m`` as a ``highspy.HighsLp`` (infinite bounds as HiGHS's infinity)."""
     inf = float(hs.kHighsInf)
     lp = hs.HighsLp()
     lp.num_col_ = m.n_vars
@@ -168,6 +168,27 @@ def _run_highspy(
     lp.a_matrix_.value_ = vals
     kinds = (hs.HighsVarType.kContinuous, hs.HighsVarType.kInteger)
     lp.integrality_ = [kinds[int(i)] for i in m.integrality]
+    return lp
+
+
+def _highs_status(hs: Any, model_status: Any, has_solution: bool) -> str:
+    """Our status for a HiGHS model status."""
+    ms = hs.HighsModelStatus
+    if model_status == ms.kOptimal:
+        return "optimal"
+    if model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit):
+        return "time_limit"
+    if model_status == ms.kInfeasible:
+        return "infeasible"
+    if model_status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
+        return "unbounded" if has_solution else "infeasible"
+    return "error"
+
+
+def _run_highspy(
+    hs: Any, m: Model, time_limit_s: float, mip_rel_gap: float, start: F64 | None
+) -> _Raw:
+    """Solve with highspy, from ``start`` when given."""
     with _quiet_stdout():  # the banner of a first Highs() may go to file descriptor 1
         h = hs.Highs()
     h.setOptionValue("output_flag", False)
@@ -176,7 +197,7 @@ def _run_highspy(
     if m.n_options > LARGE_MODEL_OPTIONS:
         for key, value in LARGE_MODEL_HIGHS_OPTIONS.items():
             h.setOptionValue(key, value)
-    h.passModel(lp)
+    h.passModel(_highs_lp(hs, m))
     if start is not None:
         sol = hs.HighsSolution()
         sol.col_value = [float(v) for v in start]
@@ -185,18 +206,8 @@ def _run_highspy(
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
-    ms = hs.HighsModelStatus
     has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
-    if model_status == ms.kOptimal:
-        status = "optimal"
-    elif model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit):
-        status = "time_limit"
-    elif model_status == ms.kInfeasible:
-        status = "infeasible"
-    elif model_status in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
-        status = "unbounded" if has_solution else "infeasible"
-    else:
-        status = "error"
+    status = _highs_status(hs, model_status, has_solution)
     message = str(h.modelStatusToString(model_status))
     if not has_solution or status in ("infeasible", "unbounded", "error"):
         return _Raw(status, message)
@@ -305,7 +316,7 @@ def solution_from_vector(
                 q = index[name.key]
                 peak[q] = max(peak.get(q, 0.0), float(usage[r]) + z[m.pool(q)])
         for q in range(len(m.pool_keys)):
-            z[m.pool(q)] = math.ceil(peak.get(q, 0.0) - 1e-6)
+            z[m.pool(q)] = math.ceil(peak.get(q, 0.0) - FEASIBILITY_TOL)
     shares = np.clip(z[:k], 0.0, 1.0)
     units = np.rint(z[k : 2 * k]).astype(np.int64)
     pools = {key: int(np.rint(z[2 * k + q])) for q, key in enumerate(m.pool_keys)}

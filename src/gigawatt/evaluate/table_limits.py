@@ -1,0 +1,126 @@
+"""The scenario's shared limits on the option table: which options each accelerator or power cap
+covers, and the exact pruning of pay-per-use offers that run identically under the same limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gigawatt.catalog import Catalog
+from gigawatt.catalog.schema import PRICING_FAMILIES
+from gigawatt.evaluate.screen import Option
+from gigawatt.evaluate.table import Limit, OptionTable
+from gigawatt.evaluate.table_pools import payment_kind
+from gigawatt.spec import Scenario
+
+
+def region_matches(catalog: Catalog, region: str, wanted: str | None) -> bool:
+    """Whether ``region`` is the ``wanted`` region or lies in the ``wanted`` country (None: any).
+
+    :mod:`gigawatt.optimize.check` has its own copy of this predicate on purpose: the checker
+    re-derives every limit independently, sharing no code with how the table was built.
+    """
+    if wanted is None or region == wanted:
+        return True
+    row = catalog.tables["regions"].get(region)
+    return row is not None and row.get("country") == wanted
+
+
+def accelerator_cap_covers(
+    catalog: Catalog,
+    cap: Any,
+    payment: str,
+    venue: str,
+    region: str,
+    accelerator: str,
+    offer: str | None,
+) -> bool:
+    """Whether accelerator cap ``cap`` (a scenario ``AcceleratorCap``) covers an option: rented
+    capacity (pay-per-use or committed) matching every selector the cap sets."""
+    return (
+        payment in PRICING_FAMILIES
+        and (cap.offer is None or offer == cap.offer)
+        and (cap.venue is None or venue == cap.venue)
+        and (cap.accelerator is None or accelerator == cap.accelerator)
+        and region_matches(catalog, region, cap.region)
+    )
+
+
+def power_cap_covers(catalog: Catalog, cap: Any, venue: str, region: str) -> bool:
+    """Whether power cap ``cap`` (a scenario ``PowerCap``) covers an option at venue/region."""
+    return (cap.venue is None or venue == cap.venue) and region_matches(catalog, region, cap.region)
+
+
+def _cap_signature(
+    scenario: Scenario, catalog: Catalog, opt: Option, payment: str
+) -> tuple[int, ...]:
+    """The caps covering ``opt``: accelerator cap ``i`` as ``i``, power cap ``i`` as ``-1 - i``."""
+    accel = tuple(
+        i
+        for i, c in enumerate(scenario.limits.accelerator_caps)
+        if accelerator_cap_covers(
+            catalog, c, payment, opt.venue, opt.region, opt.accelerator, opt.offer
+        )
+    )
+    power = tuple(
+        -1 - i
+        for i, p in enumerate(scenario.limits.power_caps)
+        if power_cap_covers(catalog, p, opt.venue, opt.region)
+    )
+    return accel + power
+
+
+def cheapest_per_group(
+    scenario: Scenario, catalog: Catalog, options: list[Option]
+) -> tuple[list[Option], int]:
+    """Keep, among pay-per-use offers of the same accelerator, region and pricing model under
+    the same limits, only the cheapest: the others run identically and cost more (exact
+    dominance). Returns the kept options and how many were dropped."""
+    best: dict[tuple[Any, ...], Option] = {}
+    kept: list[Option] = []
+    for opt in options:
+        payment = payment_kind(opt.pricing_model)
+        if payment != "pay_per_use":
+            kept.append(opt)
+            continue
+        signature = _cap_signature(scenario, catalog, opt, payment)
+        key = (opt.accelerator, opt.region, opt.pricing_model, signature)
+        current = best.get(key)
+        if current is None or (opt.price_usd_per_accel_h or 0.0) < (
+            current.price_usd_per_accel_h or 0.0
+        ):
+            best[key] = opt
+    kept.extend(best.values())
+    return kept, len(options) - len(kept)
+
+
+def attach_limits(table: OptionTable, scenario: Scenario, catalog: Catalog) -> None:
+    """Fill the table's accelerator and power caps and which options each covers."""
+    table.accelerator_caps.clear()
+    table.power_caps.clear()
+    table.cap_members.clear()
+    for i, c in enumerate(scenario.limits.accelerator_caps):
+        key = f"accelerator_caps[{i}]"
+        scope = ", ".join(
+            f"{k}={v}" for k, v in c.model_dump(exclude={"max_count"}).items() if v is not None
+        )
+        table.accelerator_caps.append(
+            Limit(
+                key, "accelerators", float(c.max_count), f"rented accelerators ({scope or 'all'})"
+            )
+        )
+        table.cap_members[key] = [
+            o.index
+            for o in table.options
+            if accelerator_cap_covers(
+                catalog, c, o.payment, o.venue, o.region, o.accelerator, o.offer
+            )
+        ]
+    for i, p in enumerate(scenario.limits.power_caps):
+        key = f"power_caps[{i}]"
+        scope = ", ".join(f"{k}={v}" for k, v in (("venue", p.venue), ("region", p.region)) if v)
+        table.power_caps.append(
+            Limit(key, p.basis, p.power_cap_mw * 1000.0, f"{p.basis} power ({scope or 'all'}) kW")
+        )
+        table.cap_members[key] = [
+            o.index for o in table.options if power_cap_covers(catalog, p, o.venue, o.region)
+        ]
