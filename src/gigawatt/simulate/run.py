@@ -150,7 +150,6 @@ def build_world(sc: SimulationScenario, catalog: Any, horizon_s: float, seed: in
         _add_jobs(world, js, i, pools, rate_gpu_s, catalog)
     for i, st in enumerate(sc.job_streams):
         _add_stream(world, st, i, pools, rate_gpu_s, horizon_s)
-    base = Path(sc.base_dir)
     for i, inf in enumerate(sc.inference):
         where = f"inference[{i}]"
         spools = [world.pool_by_id[inf.pool]] if inf.pool else pools
@@ -177,8 +176,7 @@ def build_world(sc: SimulationScenario, catalog: Any, horizon_s: float, seed: in
             )
         trace = None
         if inf.trace is not None:
-            path = Path(inf.trace.path)
-            trace = load_trace(path if path.is_absolute() else base / path, inf.trace.format)
+            trace = load_trace(Path(inf.trace.path), inf.trace.format)
         service = Service(world, inf, speed, spools, trace, horizon_s)
         world.services.append(service)
     if causes:
