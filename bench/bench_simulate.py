@@ -14,12 +14,16 @@
    replicas (goal: < 2 s). Uses ../shared when present, else the bundled 10-minute excerpt
    looped to one hour.
 
-Run: ``.venv/bin/python bench/bench_simulate.py [--repeat 3] [--jobs 1000000]``.
+4. With ``--gc-compare``: the job run of 2. with the cyclic garbage collector paused (as
+   :func:`gigawatt.simulate.run.simulate` does) and left on, interleaved, medians of ``--repeat``.
+
+Run: ``.venv/bin/python bench/bench_simulate.py [--repeat 3] [--jobs 1000000] [--gc-compare]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import itertools
 import statistics
@@ -29,9 +33,11 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
+from gigawatt.simulate import run
 from gigawatt.simulate.queueing import mmc_simulate
 from gigawatt.simulate.run import simulate
 from gigawatt.spec.simulation import parse_simulation
@@ -179,11 +185,35 @@ def azure_hour() -> dict[str, Any]:
     }
 
 
+def gc_compare(sc: Any, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU time (s) of ``simulate(sc)``: (collector paused, collector on).
+
+    The runs alternate, so that other load on the machine hits both alike; CPU time (this
+    process only) is the steadier figure on a shared machine.
+    """
+    times: dict[str, list[float]] = {
+        "paused wall": [],
+        "on wall": [],
+        "paused cpu": [],
+        "on cpu": [],
+    }
+    for _ in range(repeat):
+        for mode, pause in (("paused", run.gc_paused), ("on", contextlib.nullcontext)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            with mock.patch.object(run, "gc_paused", pause):
+                simulate(sc, keep_jobs=False)
+            times[f"{mode} wall"].append(time.perf_counter() - wall)
+            times[f"{mode} cpu"].append(time.process_time() - cpu)
+    med = {key: statistics.median(values) for key, values in times.items()}
+    return {k: (med[f"paused {k}"], med[f"on {k}"]) for k in ("wall", "cpu")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--customers", type=int, default=500_000)
     parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser.add_argument("--gc-compare", action="store_true")
     args = parser.parse_args()
     n = args.customers
 
@@ -220,6 +250,13 @@ def main() -> None:
         f"utilisation {k['gpu_utilization']:.3f}, queue p95 {k['queue_time_s_p95']:.0f} s, "
         f"{args.jobs / t_jobs:,.0f} jobs/s"
     )
+
+    if args.gc_compare:
+        for what, (paused, on) in gc_compare(sc, args.repeat).items():
+            print(
+                f"  {what} time, median of {args.repeat}: gc paused {paused:.1f} s, gc on "
+                f"{on:.1f} s (on / paused = {on / paused:.2f})"
+            )
 
     sc = parse_simulation(azure_hour())
     t_trace, r = median_of(lambda: simulate(sc, keep_jobs=False), args.repeat)

@@ -6,7 +6,7 @@ import pytest
 
 from gigawatt.catalog import load_catalog
 from gigawatt.errors import InputError
-from gigawatt.simulate.run import resolve_site
+from gigawatt.simulate.build import resolve_site
 from gigawatt.spec.simulation import FacilitySpec
 
 

@@ -1,5 +1,5 @@
 """Discrete-event twin of an AI factory over time (``gigawatt simulate``).
 
-Public entry points: :func:`gigawatt.spec.simulation.load_scenario` and
+Public entry points: :func:`gigawatt.spec.simulation.load_simulation` and
 :func:`gigawatt.simulate.run.simulate`.
 """

@@ -130,6 +130,16 @@ def summarise(
     """The run's KPIs (flat JSON-friendly dict) plus per-service blocks. An unknown electricity
     price leaves energy cost out of ``cost_usd`` (``cost_energy_usd`` None); an unknown grid
     intensity gives ``carbon_kg`` None."""
+    return {
+        "days": horizon_s / 86_400.0,
+        **_fleet_kpis(world, horizon_s),
+        **_energy_cost_kpis(world, horizon_s, elec_usd_per_kwh, gco2_per_kwh),
+        **_service_kpis(world, horizon_s, pue, elec_usd_per_kwh, gco2_per_kwh),
+    }
+
+
+def _fleet_kpis(world: World, horizon_s: float) -> dict[str, Any]:
+    """Utilisation, goodput, interruptions, preemptions and queueing of the training jobs."""
     now = horizon_s
     jobs = world.jobs
     started = [j for j in jobs if j.first_start_s >= 0]
@@ -138,16 +148,7 @@ def summarise(
     wall_gpu_s = sum(
         j.gpus * ((j.end_s if j.end_s >= 0 else now) - j.first_start_s) for j in started
     )
-    gpu_cost = 0.0
-    for p in world.pools:
-        if p.kind in ("owned", "reserved"):  # paid for every hour, used or not
-            gpu_s = p.nodes * p.gpus_per_node * horizon_s
-        else:  # on-demand and spot: elastic, paid while allocated (assumption)
-            gpu_s = world.busy_gpu_s.get(p.id, 0.0)
-        gpu_cost += gpu_s / 3600.0 * p.price_usd_per_gpu_hour
-    energy = world.power.energy_kwh
-    out: dict[str, Any] = {
-        "days": horizon_s / 86_400.0,
+    return {
         "gpus": sum(p.nodes * p.gpus_per_node for p in world.pools),
         "gpu_utilization": world.alloc_gpu_s / world.capacity_gpu_s
         if world.capacity_gpu_s
@@ -168,6 +169,28 @@ def summarise(
         "queue_time_s_p50": pct(queue, 50),
         "queue_time_s_p95": pct(queue, 95),
         "queue_time_s_mean": float(np.mean(queue)) if queue else None,
+    }
+
+
+def _gpu_cost_usd(world: World, horizon_s: float) -> float:
+    """Accelerator cost of the run: committed pools for every hour, elastic ones while used."""
+    gpu_cost = 0.0
+    for p in world.pools:
+        if p.kind in ("owned", "reserved"):  # paid for every hour, used or not
+            gpu_s = p.nodes * p.gpus_per_node * horizon_s
+        else:  # on-demand and spot: elastic, paid while allocated (assumption)
+            gpu_s = world.busy_gpu_s.get(p.id, 0.0)
+        gpu_cost += gpu_s / 3600.0 * p.price_usd_per_gpu_hour
+    return gpu_cost
+
+
+def _energy_cost_kpis(
+    world: World, horizon_s: float, elec_usd_per_kwh: float | None, gco2_per_kwh: float | None
+) -> dict[str, Any]:
+    """Facility energy and power, cost (accelerators + energy) and carbon."""
+    gpu_cost = _gpu_cost_usd(world, horizon_s)
+    energy = world.power.energy_kwh
+    return {
         "energy_kwh": energy,
         "peak_facility_kw": world.power.peak_kw,
         "avg_facility_kw": energy / (horizon_s / 3600.0),
@@ -176,19 +199,30 @@ def summarise(
         "cost_energy_usd": None if elec_usd_per_kwh is None else energy * elec_usd_per_kwh,
         "carbon_kg": None if gco2_per_kwh is None else location_co2_kg(energy, gco2_per_kwh),
     }
+
+
+def _service_kpis(
+    world: World,
+    horizon_s: float,
+    pue: float,
+    elec_usd_per_kwh: float | None,
+    gco2_per_kwh: float | None,
+) -> dict[str, Any]:
+    """Per-service blocks and the latency, SLO and throughput KPIs over every service."""
     services = [
         _service_summary(s, horizon_s, pue, elec_usd_per_kwh, gco2_per_kwh) for s in world.services
     ]
-    out["services"] = services
     ttft = [x for s in world.services for x in s.ttft]
     tpot = [x for s in world.services for x in s.tpot]
     done = sum(s.completed for s in world.services)
-    out["requests_completed"] = done
-    out["ttft_s_p95"] = pct(ttft, 95)
-    out["tpot_s_p95"] = pct(tpot, 95)
-    out["slo_attainment"] = (sum(s.slo_ok for s in world.services) / done) if done else None
-    out["tokens_per_s"] = sum(s.output_tokens for s in world.services) / horizon_s
-    return out
+    return {
+        "services": services,
+        "requests_completed": done,
+        "ttft_s_p95": pct(ttft, 95),
+        "tpot_s_p95": pct(tpot, 95),
+        "slo_attainment": (sum(s.slo_ok for s in world.services) / done) if done else None,
+        "tokens_per_s": sum(s.output_tokens for s in world.services) / horizon_s,
+    }
 
 
 def _service_summary(

@@ -42,7 +42,7 @@ class World:
         self.downtime_s = detection_s + restart_s
         self.repair_s = repair_s
         self.topology_aware = topology_aware
-        self.scheduler: Scheduler = None  # type: ignore[assignment]  # set by run.build_world
+        self.scheduler: Scheduler = None  # type: ignore[assignment]  # set by build.build_world
         self.jobs: list[Job] = []
         self.running: set[Job] = set()
         self.services: list[Any] = []

@@ -157,6 +157,52 @@ _TYPE_WORDS = {
 }
 
 
+_BOUNDS = {
+    "greater_than": ">",
+    "greater_than_equal": ">=",
+    "less_than": "<",
+    "less_than_equal": "<=",
+}
+
+_UNION_TAG_RE = re.compile(
+    r"^(str|int|float|bool|none|constrained-\w+|(literal|list|dict|function-\w+)\[.*\]|[A-Z]\w*)$"
+)
+"""The names pydantic gives the members of a union in an error's location (``tokens.float``)."""
+
+
+def _union_size(errors: list[ErrorDetails]) -> int:
+    """How many leading errors are one value failing every member of a union (else 1).
+
+    They share the location up to a member name and the input, and fail in different ways.
+    """
+    first = errors[0]
+    loc, value = tuple(first["loc"]), first.get("input")
+    if not loc or not isinstance(loc[-1], str) or not _UNION_TAG_RE.match(loc[-1]):
+        return 1
+    size = 1
+    for other in errors[1:]:
+        other_loc = tuple(other["loc"])
+        if other_loc[:-1] != loc[:-1] or other.get("input") != value:
+            break
+        if not isinstance(other_loc[-1], str) or not _UNION_TAG_RE.match(other_loc[-1]):
+            break
+        size += 1
+    kinds = {error["type"] for error in errors[:size]}
+    return size if size > 1 and len(kinds) == size else 1
+
+
+def _member_word(error: ErrorDetails) -> str:
+    """What one union member accepts: ``a number > 0``, ``a string``, ``'young-daly'``."""
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind in _BOUNDS:
+        return f"a number {_BOUNDS[kind]} {_show(next(iter(ctx.values())))}"
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind]
+    if kind == "literal_error":
+        return str(ctx.get("expected", ""))
+    return _problem(error)
+
+
 def _literal_problem(value: Any, expected: str) -> str:
     allowed = re.findall(r"'([^']*)'|(\d+)", expected)
     choices = [a or b for a, b in allowed]
@@ -176,14 +222,8 @@ def _pattern_problem(pattern: str) -> str:
 def _problem(error: ErrorDetails) -> str:
     """What is allowed, in a few words, for one pydantic error."""
     kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
-    bounds = {
-        "greater_than": ">",
-        "greater_than_equal": ">=",
-        "less_than": "<",
-        "less_than_equal": "<=",
-    }
-    if kind in bounds:
-        return f"must be {bounds[kind]} {_show(next(iter(ctx.values())))}"
+    if kind in _BOUNDS:
+        return f"must be {_BOUNDS[kind]} {_show(next(iter(ctx.values())))}"
     if kind in _TYPE_WORDS:
         return _type_hint(value, _TYPE_WORDS[kind])
     if kind == "literal_error":
@@ -232,6 +272,17 @@ def _describe(error: ErrorDetails) -> tuple[Loc, str, Any, bool]:
     return loc, _problem(error), error.get("input"), show
 
 
+def _describe_union(errors: list[ErrorDetails]) -> tuple[Loc, str, Any, bool]:
+    """Like :func:`_describe`, for one value that fits no member of a union."""
+    words = " or ".join(_member_word(error) for error in errors)
+    return (
+        _clean_loc(tuple(errors[0]["loc"])[:-1]),
+        f"must be {words}",
+        errors[0].get("input"),
+        True,
+    )
+
+
 def _where(source: str, loc: Loc, marks: Marks, *, on_key: bool) -> str:
     """``file:line:col`` of the deepest known part of ``loc``."""
     for end in range(len(loc), -1, -1):
@@ -246,11 +297,12 @@ def _where(source: str, loc: Loc, marks: Marks, *, on_key: bool) -> str:
 def validation_error(exc: ValidationError, source: str, marks: Marks | None = None) -> InputError:
     """Turn a pydantic error into one line: ``where: path = value: what is allowed (+N more)``."""
     errors = exc.errors()
-    loc, problem, value, show = _describe(errors[0])
+    size = _union_size(errors)
+    loc, problem, value, show = _describe_union(errors[:size]) if size > 1 else _describe(errors[0])
     on_key = problem.startswith("unknown key") or problem == "required field missing"
     where = _where(source, loc, marks or {}, on_key=on_key)
     shown = f" = {_show(value)}" if show else ""
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    more = f" (+{len(errors) - size} more)" if len(errors) > size else ""
     return InputError(f"{format_path(loc)}{shown}: {problem}{more}", where=where or None)
 
 

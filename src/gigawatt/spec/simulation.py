@@ -1,25 +1,30 @@
-"""Schema of ``gigawatt simulate`` scenarios (pydantic v2, unknown fields rejected).
+"""Schema of ``gigawatt simulate`` scenarios, read and checked like plan scenarios.
 
-Units are in the field names (``_s``, ``_h``, ``_kw``, ``_usd_per_gpu_hour``...). Bad input becomes
-one :class:`~gigawatt.errors.InputError` naming the field; YAML syntax errors carry file:line:col.
+Units are in the field names (``_s``, ``_h``, ``_kw``, ``_usd_per_gpu_hour``...). Every model is a
+:class:`~gigawatt.spec._base.SpecModel` (unknown keys rejected with the closest allowed key,
+strings never turned into numbers, NaN/inf rejected, frozen); YAML is read by
+:func:`gigawatt.spec.loading.read_yaml` (duplicate keys rejected, positions kept), so bad input
+becomes one :class:`~gigawatt.errors.InputError` such as
+``sim.yaml:12:7: fleet.pools[1].id = 'a': duplicate id; already used by fleet.pools[0]``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from gigawatt.errors import InputError
+from gigawatt.errors import InputError, closest
+from gigawatt.spec._base import Count, FieldError, SpecModel, duplicates
+from gigawatt.spec.loading import Marks, read_yaml, validation_error
+
+JobKind = Literal["training", "fine_tune", "batch"]
+PositiveCount = Annotated[Count, Field(ge=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SpotSpec(_Strict):
+class SpotSpec(SpecModel):
     """Spot behaviour of a pool: preemptions arrive per node, with a notice before removal."""
 
     preemptions_per_node_day: float = Field(ge=0)
@@ -27,18 +32,18 @@ class SpotSpec(_Strict):
     unavailable_h: float = Field(default=2.0, gt=0)
 
 
-class PoolSpec(_Strict):
+class PoolSpec(SpecModel):
     """A homogeneous group of nodes (one system type, one commercial model)."""
 
     id: str
     system: str | None = None
     accelerator: str | None = None
-    nodes: int = Field(ge=1)
-    gpus_per_node: int | None = Field(default=None, ge=1)
-    nodes_per_rack: int = Field(default=4, ge=1)
+    nodes: PositiveCount
+    gpus_per_node: PositiveCount | None = None
+    nodes_per_rack: PositiveCount = 4
     kind: Literal["owned", "reserved", "on_demand", "spot"] = "owned"
     price_usd_per_gpu_hour: float = Field(default=0.0, ge=0)
-    spares: int = Field(default=0, ge=0)
+    spares: Count = Field(default=0, ge=0)
     node_power_kw: float | None = Field(default=None, gt=0)
     node_idle_power_kw: float | None = Field(default=None, ge=0)
     spot: SpotSpec | None = None
@@ -46,26 +51,40 @@ class PoolSpec(_Strict):
     @model_validator(mode="after")
     def _check(self) -> PoolSpec:
         if self.system is None and self.accelerator is None:
-            raise ValueError("give 'system' (catalog systems id) or 'accelerator'")
+            raise FieldError("give 'system' (catalog systems id) or 'accelerator'")
         if self.spares >= self.nodes:
-            raise ValueError(f"spares ({self.spares}) must be fewer than nodes ({self.nodes})")
+            raise FieldError(f"must be fewer than nodes ({self.nodes})", ("spares",), self.spares)
         if self.kind == "spot" and self.spot is None:
-            raise ValueError("a spot pool needs a 'spot' block (preemptions_per_node_day, ...)")
+            raise FieldError(
+                "a spot pool needs a 'spot' block (preemptions_per_node_day, ...)",
+                ("kind",),
+                self.kind,
+            )
         return self
 
 
-class FleetSpec(_Strict):
+def _unique_ids(items: list[Any], field: str) -> None:
+    """Reject two entries of ``field`` with one ``id`` (jobs, services and pools are named)."""
+    ids = [item.id for item in items]
+    for index, first in duplicates(ids):
+        raise FieldError(
+            f"duplicate id; already used by {field}[{first}]", (index, "id"), ids[index]
+        )
+
+
+class FleetSpec(SpecModel):
+    """The nodes of the site, as pools."""
+
     pools: list[PoolSpec] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique(self) -> FleetSpec:
-        ids = [p.id for p in self.pools]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"pool ids must be unique, got {ids}")
-        return self
+    @field_validator("pools")
+    @classmethod
+    def _unique(cls, pools: list[PoolSpec]) -> list[PoolSpec]:
+        _unique_ids(pools, "fleet.pools")
+        return pools
 
 
-class FailureSpec(_Strict):
+class FailureSpec(SpecModel):
     """Node failures: a per-GPU rate table, detection/restart times, repair time.
 
     The rates are sourced (Llama 3 paper Table 5, see :mod:`gigawatt.simulate.failures`); the
@@ -75,22 +94,24 @@ class FailureSpec(_Strict):
 
     table: Literal["llama3", "none"] = "llama3"
     rate_scale: float = Field(default=1.0, ge=0)
-    extra_per_gpu_hour: dict[str, float] = Field(default_factory=dict)
+    extra_per_gpu_hour: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     detection_s: float = Field(default=120.0, ge=0)
     restart_s: float = Field(default=480.0, ge=0)
     repair_h: float = Field(default=24.0, gt=0)
 
 
-class SchedulerSpec(_Strict):
+class SchedulerSpec(SpecModel):
+    """Queue policy, backfill, preemption, topology awareness and per-team GPU quotas."""
+
     policy: Literal["fifo", "priority", "sjf"] = "fifo"
     backfill: bool = True
-    backfill_depth: int = Field(default=64, ge=0)
+    backfill_depth: Count = Field(default=64, ge=0)
     preemption: bool = False
     topology_aware: bool = True
-    quotas_gpus: dict[str, int] = Field(default_factory=dict)
+    quotas_gpus: dict[str, Annotated[Count, Field(ge=0)]] = Field(default_factory=dict)
 
 
-class JobSpec(_Strict):
+class JobSpec(SpecModel):
     """One job, or ``count`` identical jobs submitted ``every_h`` apart.
 
     Its failure-free length is ``duration_h``, or ``steps * step_time_s``, or comes from the
@@ -99,21 +120,23 @@ class JobSpec(_Strict):
     """
 
     id: str
-    kind: Literal["training", "fine_tune", "batch"] = "training"
+    kind: JobKind = "training"
     team: str = "default"
-    priority: int = 0
-    gpus: int = Field(ge=1)
+    priority: Count = 0
+    gpus: PositiveCount
     duration_h: float | None = Field(default=None, gt=0)
-    steps: int | None = Field(default=None, ge=1)
+    steps: PositiveCount | None = None
     step_time_s: float | None = Field(default=None, gt=0)
     model: str | None = None
     tokens: str | float | None = None
     precision: str = "bf16"
     submit_h: float = Field(default=0.0, ge=0)
-    count: int = Field(default=1, ge=1)
+    count: PositiveCount = 1
     every_h: float = Field(default=0.0, ge=0)
     pool: str | None = None
-    checkpoint_interval_min: float | Literal["young-daly"] | None = "young-daly"
+    checkpoint_interval_min: Annotated[float, Field(gt=0)] | Literal["young-daly"] | None = (
+        "young-daly"
+    )
     checkpoint_write_s: float | None = Field(default=None, ge=0)
     preemptible: bool = True
 
@@ -125,53 +148,55 @@ class JobSpec(_Strict):
             self.model is not None or self.tokens is not None,
         ]
         if sum(ways) != 1:
-            raise ValueError(
+            raise FieldError(
                 "give exactly one of 'duration_h', 'steps' + 'step_time_s', or 'model' + 'tokens'"
             )
         if ways[1] and (self.steps is None or self.step_time_s is None):
-            raise ValueError("give both 'steps' and 'step_time_s'")
+            raise FieldError("give both 'steps' and 'step_time_s'")
         if ways[2] and (self.model is None or self.tokens is None):
-            raise ValueError("give both 'model' and 'tokens'")
+            raise FieldError("give both 'model' and 'tokens'")
         return self
 
 
-class JobStreamSpec(_Strict):
+class JobStreamSpec(SpecModel):
     """Poisson arrivals of jobs with sizes drawn from ``gpus`` and lognormal or resampled
     durations."""
 
     id: str
-    kind: Literal["training", "fine_tune", "batch"] = "batch"
+    kind: JobKind = "batch"
     team: str = "default"
-    priority: int = 0
+    priority: Count = 0
     rate_per_h: float = Field(gt=0)
-    count: int | None = Field(default=None, ge=1)
-    gpus: list[int] = Field(min_length=1)
-    gpus_weights: list[float] | None = None
+    count: PositiveCount | None = None
+    gpus: list[PositiveCount] = Field(min_length=1)
+    gpus_weights: list[Annotated[float, Field(ge=0)]] | None = None
     duration_h_median: float | None = Field(default=None, gt=0)
     duration_sigma: float = Field(default=1.0, ge=0)
-    duration_h_samples: list[float] | None = Field(default=None, min_length=1)
+    duration_h_samples: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, min_length=1
+    )
     pool: str | None = None
-    checkpoint_interval_min: float | None = 30.0
+    checkpoint_interval_min: float | None = Field(default=30.0, gt=0)
     checkpoint_write_s: float = Field(default=30.0, ge=0)
     preemptible: bool = True
 
     @model_validator(mode="after")
     def _weights(self) -> JobStreamSpec:
-        if any(g < 1 for g in self.gpus):
-            raise ValueError(f"gpus entries must be >= 1, got {self.gpus}")
         if self.gpus_weights is not None and len(self.gpus_weights) != len(self.gpus):
-            raise ValueError("gpus_weights must have one weight per gpus entry")
+            raise FieldError(
+                f"must have one weight per gpus entry ({len(self.gpus)})",
+                ("gpus_weights",),
+                self.gpus_weights,
+            )
         if (self.duration_h_median is None) == (self.duration_h_samples is None):
-            raise ValueError(
+            raise FieldError(
                 "give exactly one of 'duration_h_median' (lognormal) or "
                 "'duration_h_samples' (resampled)"
             )
-        if self.duration_h_samples is not None and min(self.duration_h_samples) < 0:
-            raise ValueError("duration_h_samples must be >= 0")
         return self
 
 
-class RateCurveSpec(_Strict):
+class RateCurveSpec(SpecModel):
     """Diurnal arrival rate: base + (peak - base) * (1 + cos(2*pi*(h - peak_hour)/24)) / 2.
 
     Token counts are lognormal. Defaults are the medians and log-standard deviations of the Azure
@@ -189,19 +214,23 @@ class RateCurveSpec(_Strict):
     output_tokens_sigma: float = Field(default=0.86, ge=0)
 
 
-class TraceSpec(_Strict):
-    path: str
+class TraceSpec(SpecModel):
+    """A request trace file (a relative ``path`` is relative to the scenario file's folder)."""
+
+    path: str = Field(min_length=1)
     format: Literal["auto", "azure-llm-2023", "mooncake", "gigawatt"] = "auto"
     time_scale: float = Field(default=1.0, gt=0)
     repeat: bool = True
 
 
-class SloSpec(_Strict):
+class SloSpec(SpecModel):
+    """Latency objectives of a service: time to first token and time per output token."""
+
     ttft_s: float = Field(default=2.0, gt=0)
     tpot_s: float = Field(default=0.1, gt=0)
 
 
-class LatencySpec(_Strict):
+class LatencySpec(SpecModel):
     """Explicit serving speeds (override the built-in roofline seam)."""
 
     prefill_tokens_per_s: float = Field(gt=0)
@@ -209,24 +238,28 @@ class LatencySpec(_Strict):
     decode_step_s_per_seq: float = Field(default=0.0, ge=0)
 
 
-class AutoscaleSpec(_Strict):
-    min_replicas: int = Field(default=1, ge=1)
-    max_replicas: int = Field(default=8, ge=1)
+class AutoscaleSpec(SpecModel):
+    """Replica autoscaling on in-flight requests per replica."""
+
+    min_replicas: PositiveCount = 1
+    max_replicas: PositiveCount = 8
     target_inflight_per_replica: float = Field(default=32.0, gt=0)
     interval_s: float = Field(default=60.0, gt=0)
     cold_start_s: float = Field(default=120.0, ge=0)
 
 
-class InferenceSpec(_Strict):
+class InferenceSpec(SpecModel):
+    """An inference service: replicas of one model, fed by a diurnal rate curve or a trace."""
+
     id: str
     team: str = "serving"
     pool: str | None = None
     model: str | None = None
     precision: str = "bf16"
     engine: Literal["vllm", "sglang", "trtllm"] = "vllm"
-    gpus_per_replica: int = Field(default=8, ge=1)
-    replicas: int = Field(default=1, ge=1)
-    max_batch: int = Field(default=64, ge=1)
+    gpus_per_replica: PositiveCount = 8
+    replicas: PositiveCount = 1
+    max_batch: PositiveCount = 64
     autoscale: AutoscaleSpec | None = None
     rate: RateCurveSpec | None = None
     trace: TraceSpec | None = None
@@ -236,13 +269,13 @@ class InferenceSpec(_Strict):
     @model_validator(mode="after")
     def _source(self) -> InferenceSpec:
         if (self.rate is None) == (self.trace is None):
-            raise ValueError("give exactly one of 'rate' (diurnal curve) or 'trace'")
+            raise FieldError("give exactly one of 'rate' (diurnal curve) or 'trace'")
         if self.latency is None and self.model is None:
-            raise ValueError("give 'model' (catalog id) or an explicit 'latency' block")
+            raise FieldError("give 'model' (catalog id) or an explicit 'latency' block")
         return self
 
 
-class FacilitySpec(_Strict):
+class FacilitySpec(SpecModel):
     """The site: its catalog region supplies PUE, electricity price and grid carbon intensity
     unless they are given here explicitly."""
 
@@ -254,10 +287,12 @@ class FacilitySpec(_Strict):
     grid_gco2_per_kwh: float | None = Field(default=None, ge=0)
 
 
-class SimulationScenario(_Strict):
+class SimulationScenario(SpecModel):
+    """A fleet, its workloads (jobs, job streams, inference services) and the site, over days."""
+
     name: str = "scenario"
     days: float = Field(default=7.0, gt=0)
-    seed: int = 0
+    seed: Count = Field(default=0, ge=0)
     sample_interval_s: float = Field(default=3600.0, gt=0)
     facility: FacilitySpec = FacilitySpec()
     fleet: FleetSpec
@@ -266,72 +301,68 @@ class SimulationScenario(_Strict):
     jobs: list[JobSpec] = Field(default_factory=list)
     job_streams: list[JobStreamSpec] = Field(default_factory=list)
     inference: list[InferenceSpec] = Field(default_factory=list)
-    base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("jobs", "job_streams", "inference")
+    @classmethod
+    def _unique(cls, items: list[Any], info: ValidationInfo) -> list[Any]:
+        _unique_ids(items, str(info.field_name))
+        return items
 
     @model_validator(mode="after")
-    def _refs(self) -> SimulationScenario:
-        pools = {p.id for p in self.fleet.pools}
-        items: list[tuple[str, str | None]] = [
-            *((f"jobs[{j.id}].pool", j.pool) for j in self.jobs),
-            *((f"job_streams[{s.id}].pool", s.pool) for s in self.job_streams),
-            *((f"inference[{s.id}].pool", s.pool) for s in self.inference),
-        ]
-        for where, pool in items:
-            if pool is not None and pool not in pools:
-                raise ValueError(f"{where}: unknown pool {pool!r}; pools: {sorted(pools)}")
+    def _known_pools(self) -> SimulationScenario:
+        pools = [p.id for p in self.fleet.pools]
+        groups: tuple[tuple[str, list[Any]], ...] = (
+            ("jobs", self.jobs),
+            ("job_streams", self.job_streams),
+            ("inference", self.inference),
+        )
+        for field, items in groups:
+            for index, item in enumerate(items):
+                if item.pool is not None and item.pool not in pools:
+                    near = closest(item.pool, pools, n=1)
+                    hint = f"did you mean {near[0]!r}?" if near else f"pools: {', '.join(pools)}"
+                    raise FieldError(f"unknown pool; {hint}", (field, index, "pool"), item.pool)
         return self
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out or "scenario"
-
-
-def validation_error(exc: ValidationError, where: str) -> InputError:
-    """Turn the first pydantic error into a one-line InputError naming the field."""
-    err = exc.errors()[0]
-    field = _loc(tuple(err["loc"]))
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    bad = err.get("input")
-    shown = "" if err["type"] in ("missing",) or isinstance(bad, dict) else f" (got {bad!r})"
-    return InputError(f"{field}: {msg}{shown}", where=where)
-
-
 def parse_simulation(
-    data: Any, *, where: str = "scenario", base_dir: Path | None = None
+    data: Any, *, source: str = "<simulation>", marks: Marks | None = None
 ) -> SimulationScenario:
-    """Validate a mapping as a :class:`SimulationScenario` (raises InputError naming the field)."""
-    if not isinstance(data, dict):
+    """Validate already-parsed data into a :class:`SimulationScenario`.
+
+    Raises :class:`InputError` (one line, ``source:line:col`` when ``marks`` are given) on the
+    first problem, counting the others.
+    """
+    if not isinstance(data, Mapping):
+        got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise InputError(
-            f"expected a mapping at the top level, got {type(data).__name__}", where=where
+            f"a simulation scenario must be a mapping with at least fleet, got {got}",
+            where=source,
         )
     try:
-        scenario = SimulationScenario.model_validate(data)
+        return SimulationScenario.model_validate(dict(data))
     except ValidationError as exc:
-        raise validation_error(exc, where) from None
-    if base_dir is not None:
-        scenario = scenario.model_copy(update={"base_dir": str(base_dir)})
-    return scenario
+        raise validation_error(exc, source, marks) from None
+
+
+def _resolve_trace_paths(data: Any, base: Path) -> None:
+    """Make relative ``inference[*].trace.path`` relative to the scenario file's folder."""
+    services = data.get("inference") if isinstance(data, dict) else None
+    for service in services if isinstance(services, list) else []:
+        trace = service.get("trace") if isinstance(service, dict) else None
+        path = trace.get("path") if isinstance(trace, dict) else None
+        if isinstance(trace, dict) and isinstance(path, str) and path:
+            full = Path(path).expanduser()
+            trace["path"] = str(full if full.is_absolute() else (base / full).resolve())
 
 
 def load_simulation(path: Path) -> SimulationScenario:
-    """Read and validate a scenario YAML file (errors name file:line:col or the field)."""
-    if not path.is_file():
-        raise InputError(f"scenario file {str(path)!r} does not exist", where="SCENARIO")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        pos = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise InputError(f"YAML syntax error: {exc.problem}", where=pos) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"YAML error: {exc}", where=str(path)) from None
-    return parse_simulation(data, where=str(path), base_dir=path.resolve().parent)
+    """Read and validate a simulation scenario YAML file.
+
+    Relative trace paths are resolved against the file's folder. Raises :class:`InputError` with
+    ``file:line:col`` for malformed YAML, duplicate keys and invalid fields.
+    """
+    path = Path(path)
+    data, marks = read_yaml(path)
+    _resolve_trace_paths(data, path.parent)
+    return parse_simulation(data, source=str(path), marks=marks)
