@@ -101,7 +101,6 @@ def infer(
     --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.cli.options import cli_catalog
-    from gigawatt.evaluate.footprint import serving_footprint
     from gigawatt.evaluate.inference import InferenceRequest, plan_inference
     from gigawatt.models.serving import ServingOptions
 
@@ -130,23 +129,13 @@ def infer(
         ),
         seed=seed,
     )
-    catalog = cli_catalog(ctx)
-    data = plan_inference(req, catalog).to_dict()
-    if data["fits"] and data["throughput_output_tokens_per_s"]:
-        data |= serving_footprint(
-            catalog,
-            accelerator,
-            count,
-            data["throughput_output_tokens_per_s"],
-            hours=hours,
-            region=region,
-            offer=offer,
-            venue=venue,
-        )
+    result = plan_inference(
+        req, cli_catalog(ctx), offer=offer, venue=venue, region=region, hours=hours
+    )
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    _render(data)
+    _render(result.to_dict())
 
 
 def _render(d: dict[str, Any]) -> None:

@@ -36,12 +36,7 @@ from numpy.typing import NDArray
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
 from gigawatt.evaluate.economics import assumptions, system_for, unit_price_usd
-from gigawatt.evaluate.performance import (
-    Performance,
-    prefetch_grids,
-    serving_lengths,
-    workload_performance,
-)
+from gigawatt.evaluate.performance import Performance, PerformanceCache, serving_lengths
 from gigawatt.evaluate.screen import Option, WorkloadScreen, screen_scenario
 from gigawatt.models import carbon, cost, energy, tco
 from gigawatt.spec import InteractiveWorkload, Scenario, TrainingWorkload
@@ -320,13 +315,15 @@ def build_option_table(
     scenario: Scenario,
     catalog: Catalog,
     screens: list[WorkloadScreen] | None = None,
-    performance: Any = workload_performance,
+    performance: Any = None,
 ) -> OptionTable:
     """Screen, evaluate and price every option of ``scenario`` (see module docstring).
 
     ``performance(workload, accelerator, region, catalog, active_h) -> Performance`` is the
-    performance seam (tests pass a hand-solvable one).
+    performance seam (tests pass a hand-solvable one); by default a new
+    :class:`~gigawatt.evaluate.performance.PerformanceCache` of ``catalog``.
     """
+    performance = PerformanceCache(catalog) if performance is None else performance
     screens = screens if screens is not None else screen_distinct(scenario, catalog)
     horizon_h = scenario.horizon_days * HOURS_PER_DAY
     lost = _spot_lost_fraction(catalog)
@@ -350,11 +347,12 @@ def build_option_table(
         if id(screen) not in cheapest:  # screens are shared by identical workloads
             cheapest[id(screen)] = _cheapest_per_group(scenario, catalog, screen.options)
         lengths = serving_lengths(w)
-        if lengths is not None and performance is workload_performance:
+        if lengths is not None and isinstance(performance, PerformanceCache):
             precision = str(getattr(w, "precision", "bf16"))
             for opt in cheapest[id(screen)][0]:
                 shapes.add((w.model, opt.accelerator, precision, *lengths))
-    prefetch_grids(catalog, shapes)
+    if isinstance(performance, PerformanceCache):
+        performance.prefetch(shapes)
     for wi, (w, screen) in enumerate(zip(scenario.workloads, screens, strict=True)):
         window = _window(scenario, w)
         active_h = (scenario.horizon_days - w.start_day) * HOURS_PER_DAY
