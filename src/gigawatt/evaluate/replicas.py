@@ -110,13 +110,14 @@ class ServingCache:
         )
 
     def fitting_layouts(self, setup: ServingSetup, isl: float, osl: float) -> list[sizing.Layout]:
-        """Layouts up to :data:`~gigawatt.models.sizing.MAX_REPLICA_ACCELERATORS` whose memory
-        holds one request as the engine admits it, smallest first."""
+        """Layouts tried when sizing ``setup`` for requests of ``isl`` / ``osl`` tokens
+        (:func:`gigawatt.models.sizing.sizing_layouts`), smallest first."""
 
         def compute() -> list[sizing.Layout]:
             m, h = self.shapes(setup.model, setup.accelerator)
-            ladder = sizing.layout_ladder(m, h, sizing.MAX_REPLICA_ACCELERATORS)
-            return [x for x in ladder if sizing.fits(self.replica(setup, x), isl, osl)]
+            return sizing.sizing_layouts(
+                m, h, lambda x: sizing.fits(self.replica(setup, x), isl, osl)
+            )
 
         return self.get(("layouts", setup, isl, osl), compute)
 
@@ -201,6 +202,44 @@ def _stacked_replica(
     )
 
 
+class _Sizer:
+    """The fitting layouts of one setup for one set of request lengths, with their rate grids
+    and the rates at each SLO asked so far (what :func:`size_replicas` reuses across loads)."""
+
+    def __init__(
+        self,
+        cache: ServingCache,
+        setup: ServingSetup,
+        lengths: Lengths,
+        layouts: Sequence[sizing.Layout] | None,
+    ) -> None:
+        isl, osl = lengths.means
+        fitting = cache.fitting_layouts(setup, isl, osl)
+        if layouts is not None:
+            fitting = [x for x in layouts if sizing.fits(cache.replica(setup, x), isl, osl)]
+        self.grids = {x: cache.grid(setup, x, lengths) for x in fitting}
+        self.candidates = [
+            (x, int(float(np.asarray(grid.replica.devices))), grid.offline_rate)
+            for x, grid in self.grids.items()
+        ]
+        self._devices = {c[0]: c[1] for c in self.candidates}
+        self._rates: dict[tuple[Any, ...], sizing.ReplicaRate] = {}
+
+    def size(
+        self, peak_rate_per_s: float | None, ttft_s: float | None, tpot_s: float | None
+    ) -> sizing.ReplicaSizing | None:
+        def rate_at_slo(layout: sizing.Layout) -> sizing.ReplicaRate:
+            key = (layout, ttft_s, tpot_s)
+            if key not in self._rates:
+                grid = self.grids[layout]
+                rate = grid.max_rate(ttft_s, tpot_s)
+                devices = self._devices[layout]
+                self._rates[key] = sizing.ReplicaRate(layout, devices, rate, grid.offline_rate)
+            return self._rates[key]
+
+        return sizing.choose_replicas(self.candidates, rate_at_slo, peak_rate_per_s)
+
+
 def size_replicas(
     cache: ServingCache,
     setup: ServingSetup,
@@ -214,20 +253,8 @@ def size_replicas(
     """Layout and whole replicas carrying ``peak_rate_per_s`` requests/s (None: no load, the
     most efficient layout) within p95 ``ttft_s`` / ``tpot_s`` [s] (None: no target) for
     requests of ``lengths`` (module docstring). ``layouts`` restricts the choice (a layout the
-    user fixed); by default every layout that fits. None when no layout meets the SLO."""
-    isl, osl = lengths.means
-    if layouts is None:
-        layouts = cache.fitting_layouts(setup, isl, osl)
-    cands = []
-    for layout in layouts:
-        grid = cache.grid(setup, layout, lengths)
-        devices = int(float(np.asarray(cache.replica(setup, layout).devices)))
-        cands.append((layout, devices, grid.offline_rate))
-    per_layout = {c[0]: c for c in cands}
-
-    def rate_at_slo(layout: sizing.Layout) -> sizing.ReplicaRate:
-        _, devices, offline_rate = per_layout[layout]
-        rate = cache.grid(setup, layout, lengths).max_rate(ttft_s, tpot_s)
-        return sizing.ReplicaRate(layout, devices, rate, offline_rate)
-
-    return sizing.choose_replicas(cands, rate_at_slo, peak_rate_per_s)
+    user fixed; kept when it fits); by default every layout that fits. None when no layout
+    meets the SLO."""
+    key = ("sizer", setup, lengths.key, None if layouts is None else tuple(layouts))
+    sizer = cache.get(key, lambda: _Sizer(cache, setup, lengths, layouts))
+    return sizer.size(peak_rate_per_s, ttft_s, tpot_s)

@@ -12,6 +12,10 @@ The rule (one for ``gigawatt infer`` and the planner's option table, see
   divides the experts (else 1). Without a scale-up fabric only ``n = 1``.
 - A layout fits (:func:`fits`) when its KV budget holds one request as the engine's admission
   policy counts it: the prompt plus ``kv_output_share`` of the output.
+- Sizing for a load tries the fitting layouts within one scale-up domain, or, for a model no
+  domain holds, the smallest fitting layout across domains (:func:`sizing_layouts`): a replica
+  spans domains only when it must, as serving engines are deployed (tensor parallel inside a
+  node, pipeline stages across nodes only for models one node cannot hold).
 - Choice (:func:`choose_replicas`): the layout needing the fewest accelerators for whole
   replicas at the peak rate (ties: the smaller replica, then the one with fewer accelerators
   per request/s); without a load, the fewest accelerators per request/s. A small load (an edge
@@ -77,6 +81,19 @@ def layout_ladder(m: inf.ModelShape, hw: inf.HardwareShape, max_n: int) -> list[
             out.append(layout)
         n *= 2
     return out
+
+
+def sizing_layouts(
+    m: inf.ModelShape, hw: inf.HardwareShape, fit: Callable[[Layout], bool]
+) -> list[Layout]:
+    """Layouts tried when sizing for a load (module docstring): the layouts of the ladder up to
+    :data:`MAX_REPLICA_ACCELERATORS` for which ``fit`` holds, within one scale-up domain, or
+    the smallest one when none fits within a domain."""
+    fitting = [x for x in layout_ladder(m, hw, MAX_REPLICA_ACCELERATORS) if fit(x)]
+    if not fitting:
+        return []
+    limit = max(int(hw.domain_size), fitting[0].n)
+    return [x for x in fitting if x.n <= limit]
 
 
 def replica(
