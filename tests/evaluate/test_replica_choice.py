@@ -12,6 +12,7 @@ import pytest
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.evaluate.inference import InferenceRequest, plan_inference
 from gigawatt.evaluate.replicas import ServingCache, ServingSetup
+from gigawatt.evaluate.resolve import model_architecture
 from gigawatt.evaluate.table import build_option_table
 from gigawatt.models import inference as inf
 from gigawatt.models.sizing import Layout, ReplicaRate, choose_replicas, layout_ladder
@@ -66,7 +67,7 @@ def test_choice_skips_layouts_that_cannot_win() -> None:
 
 
 def test_layout_ladder_follows_heads_domain_and_fabric(catalog: Catalog) -> None:
-    shape = inf.model_shape(catalog_model(catalog, "llama-3.1-70b"))
+    shape = inf.model_shape(model_architecture("llama-3.1-70b", catalog))
     h100 = inf.hardware_shape(catalog.get("accelerators", "h100-sxm"))
     ladder = layout_ladder(shape, h100, 64)
     assert [(x.tp, x.pp) for x in ladder] == [
@@ -81,16 +82,8 @@ def test_layout_ladder_follows_heads_domain_and_fabric(catalog: Catalog) -> None
     assert all(int(shape.heads) % x.tp == 0 for x in ladder)
     orin = inf.hardware_shape(catalog.get("accelerators", "jetson-agx-orin"))
     assert layout_ladder(shape, orin, 64) == [Layout(1, 1)]  # no scale-up fabric
-    mixtral = inf.model_shape(catalog_model(catalog, "mixtral-8x7b"))
+    mixtral = inf.model_shape(model_architecture("mixtral-8x7b", catalog))
     assert [x.ep for x in layout_ladder(mixtral, h100, 8)] == [1, 2, 4, 8]
-
-
-def catalog_model(catalog: Catalog, name: str) -> object:
-    """Architecture of a catalog model (through the cache that resolves it for sizing)."""
-    # deferred: not needed by the other tests of this module
-    from gigawatt.evaluate.resolve import model_architecture
-
-    return model_architecture(name, catalog)
 
 
 CASES = [

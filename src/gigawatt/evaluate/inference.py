@@ -1,7 +1,11 @@
-"""Inference planning: resolve inputs, pick a layout, run the serving model, return one result.
+"""Inference planning: resolve inputs, pick the best layout for the accelerators given, run the
+serving model, size the accelerators an SLO needs, add the footprint, return one result.
 
-Thin orchestration over :mod:`gigawatt.models.inference` and :mod:`gigawatt.models.serving`; the
-CLI (``gigawatt infer``) renders :class:`InferenceResult`.
+Thin orchestration over :mod:`gigawatt.models.inference`, :mod:`gigawatt.models.serving`,
+:mod:`gigawatt.models.serving_latency`, the replica-sizing rule the planner shares
+(:func:`gigawatt.evaluate.replicas.size_replicas`) and
+:func:`gigawatt.evaluate.footprint.serving_footprint`; the CLI (``gigawatt infer``) renders
+:class:`InferenceResult`.
 """
 
 from __future__ import annotations
@@ -60,7 +64,10 @@ class InferenceRequest:
 class InferenceResult:
     """Answer of :func:`plan_inference`; ``to_dict`` gives the JSON of ``gigawatt infer --json``.
 
-    Throughputs in tokens/s for the whole system, latencies in s, memory in GiB.
+    Throughputs in tokens/s for the whole system, latencies in s, memory in GiB;
+    ``accelerators_needed`` from the sizing rule (independent of ``count``); ``footprint`` the
+    energy, carbon, water and cost fields of :func:`~gigawatt.evaluate.footprint.
+    serving_footprint` (None when nothing is served).
     """
 
     model: str
