@@ -11,10 +11,10 @@ unconstrained plan draws about 7 MW), the hard case for the MILP.
 Timed: screening, performance evaluation of every (workload, option) (cached per distinct
 model/accelerator/shape/SLO), option table, dominance pruning, greedy baseline, MILP solve and
 the independent check; the explanation re-solves are off (``explain=False``: they multiply the
-solve count). Each case runs ``--repeat`` times (memo cleared each time) on the default solver
-path and on the baseline path measured in the same run, :data:`~gigawatt.optimize.lazy.
-BASELINE_PATH` (scipy's HiGHS, each lazy round a full MILP, no cover cuts: the path before the
-speed work); medians and the baseline/new ratio are printed. Run:
+solve count). Each case runs ``--repeat`` times (each plan call builds its own performance
+cache) on the default solver path and on the baseline path measured in the same run,
+:data:`~gigawatt.optimize.lazy.BASELINE_PATH` (scipy's HiGHS, each lazy round a full MILP, no
+cover cuts: the path before the speed work); medians and the baseline/new ratio are printed. Run:
 ``.venv/bin/python bench/bench_plan.py [--workloads 1000] [--offers 500] [--repeat 3]``.
 Goal: under 10 s on 2 cores.
 """
@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog import Catalog, load_catalog
-from gigawatt.evaluate.performance import clear_memo as performance_memo_clear
 from gigawatt.optimize.lazy import BASELINE_PATH, DEFAULT_PATH, SolvePath
 from gigawatt.optimize.plan import plan_scenario
 from gigawatt.spec import Scenario, parse_scenario
@@ -132,7 +131,6 @@ CASES = (("limits not binding", 50.0), ("binding power cap", 6.0))
 
 def run(label: str, cat: Catalog, spec: Scenario, path: SolvePath) -> tuple[float, float]:
     """Plan once, print the timings; (total [s], cost [USD])."""
-    performance_memo_clear()  # each run pays its own model evaluation
     start = time.perf_counter()
     result = plan_scenario(spec, cat, explain=False, path=path)
     total = time.perf_counter() - start

@@ -271,3 +271,15 @@ def test_pipeline_across_domains(run_cli: Run) -> None:
         "64",
     )
     assert code == 2 and "--pp" in err
+
+
+def test_json_is_one_library_call_with_footprint(run_cli: Run) -> None:
+    from gigawatt.catalog import load_catalog
+    from gigawatt.evaluate.inference import InferenceRequest, plan_inference
+
+    args = ("--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--count", "8", "--offline")
+    d = infer_json(run_cli, *args, "--venue", "lambda", "--hours", "2")
+    req = InferenceRequest("llama-3.1-8b", "h100-sxm", 8, offline=True)
+    result = plan_inference(req, load_catalog(use_env=False), venue="lambda", hours=2.0)
+    assert d == json.loads(json.dumps(result.to_dict()))
+    assert d["serving_hours"] == 2.0 and d["cost_usd"] > 0 and d["usd_per_million_tokens"] > 0

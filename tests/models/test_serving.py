@@ -12,6 +12,8 @@ from gigawatt.catalog import load_catalog
 from gigawatt.evaluate.resolve import model_architecture
 from gigawatt.models import inference as inf
 from gigawatt.models import serving as srv
+from gigawatt.models import serving_latency as lat
+from gigawatt.models import sizing
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +73,11 @@ def test_poisson_stable_and_overloaded(rep: srv.Replica) -> None:
 
 def test_latency_samples_are_seeded_and_ordered(rep: srv.Replica) -> None:
     isl, osl = np.full(2000, 1024.0), np.full(2000, 256.0)
-    st = srv._scalar(srv.poisson(rep, 2.0, 1024, 256))
-    a = srv.latency_samples(rep, st, isl, osl, closed=False, rng=np.random.default_rng(3))
-    b = srv.latency_samples(rep, st, isl, osl, closed=False, rng=np.random.default_rng(3))
+    st = lat.scalar_state(srv.poisson(rep, 2.0, 1024, 256))
+    a = lat.latency_samples(rep, st, isl, osl, closed=False, rng=np.random.default_rng(3))
+    b = lat.latency_samples(rep, st, isl, osl, closed=False, rng=np.random.default_rng(3))
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-    s = srv.summarise(*a)
+    s = lat.summarise(*a)
     assert s.ttft_p50 <= s.ttft_p95 <= s.ttft_p99
     assert s.tpot_p50 <= s.tpot_p95 <= s.tpot_p99
     assert s.ttft_mean == pytest.approx(float(st.ttft_s), rel=0.1)
@@ -83,15 +85,28 @@ def test_latency_samples_are_seeded_and_ordered(rep: srv.Replica) -> None:
 
 def test_max_rate_at_slo_monotonic(rep: srv.Replica) -> None:
     isl, osl = np.full(1000, 1024.0), np.full(1000, 256.0)
-    tight = srv.max_rate_at_slo(rep, isl, osl, 0.5, 0.04)
-    loose = srv.max_rate_at_slo(rep, isl, osl, 2.0, 0.10)
+    tight = lat.max_rate_at_slo(rep, isl, osl, 0.5, 0.04)
+    loose = lat.max_rate_at_slo(rep, isl, osl, 2.0, 0.10)
     assert 0 < tight.max_rate < loose.max_rate
     assert tight.stats is not None and tight.stats.ttft_p95 <= 0.5
     assert 0 < tight.goodput <= tight.max_rate
-    impossible = srv.max_rate_at_slo(rep, isl, osl, 1e-4, None)
+    impossible = lat.max_rate_at_slo(rep, isl, osl, 1e-4, None)
     assert impossible.max_rate == 0
-    assert srv.replicas_needed(10.0, 3.0) == 4
-    assert srv.replicas_needed(10.0, 0.0) is None
+    assert sizing.whole_replicas(10.0, 3.0) == 4
+    assert sizing.whole_replicas(9.0, 3.0) == 3
+    assert sizing.whole_replicas(0.1, 3.0) == 1
+
+
+def test_rate_grid_agrees_with_bisection(rep: srv.Replica) -> None:
+    isl, osl = np.full(srv.MC_SAMPLES, 1024.0), np.full(srv.MC_SAMPLES, 256.0)
+    grid = lat.RateGrid(rep, isl, osl)
+    exact = lat.max_rate_at_slo(rep, isl, osl, 0.5, 0.04).max_rate
+    on_grid = grid.max_rate(0.5, 0.04)
+    # rounded down to the grid (steps of 2.5 % of the offline rate above 30 %)
+    assert exact - 0.026 * grid.offline_rate <= on_grid <= exact * (1 + 1e-9)
+    assert grid.max_rate(None, None) == grid.offline_rate
+    assert grid.max_rate(1e-4, None) == 0.0
+    assert lat.p95(np.arange(101.0)) == float(np.percentile(np.arange(101.0), 95))
 
 
 def test_prefix_cache_and_disaggregation(rep: srv.Replica) -> None:

@@ -86,12 +86,14 @@ def test_saving_vs_greedy_is_reported(name: str) -> None:
     assert d["saving_vs_greedy"]["usd"] == pytest.approx(greedy - d["total_cost_usd"])
 
 
-def test_frontier_lab_is_power_bound_and_greedy_breaks_the_cap() -> None:
+def test_frontier_lab_is_power_bound_and_greedy_costs_more() -> None:
     d = plan_dict("frontier-lab")
     binding = {b["constraint"] for b in d["binding_constraints"]}
     assert "power_caps[0]" in binding
-    assert d["baseline_greedy_cost_usd"] is None
-    assert any("power_caps" in v for v in d["baseline_greedy"]["violations"])
+    # greedy rents L40S for the 70B API; sized by the replica rule it stays under 300 MW
+    greedy = d["baseline_greedy_cost_usd"]
+    assert greedy is not None and greedy > d["total_cost_usd"]
+    assert not d["baseline_greedy"]["violations"]
     rented = {a["pricing_model"] for a in d["assignments"]} - {"owned"}
     assert rented  # serving spills beyond the campus
 

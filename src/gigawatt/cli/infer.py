@@ -10,98 +10,115 @@ import typer
 
 from gigawatt.cli.options import JsonFlag, OfferOption, RegionOption, VenueOption
 
+ModelOpt = Annotated[str, typer.Option("--model", help="Catalog model id or a config.json path.")]
+AcceleratorOpt = Annotated[str, typer.Option("--accelerator", help="Catalog accelerator id.")]
+CountOpt = Annotated[
+    int,
+    typer.Option(
+        "--count",
+        help="Accelerators you have (all replicas): throughput and latency are of this fleet; "
+        "the accelerators an SLO needs do not depend on it.",
+    ),
+]
+PrecisionOpt = Annotated[
+    str, typer.Option("--precision", help="Weights: bf16, fp8, int8, int4 (AWQ-style) or fp4.")
+]
+InputTokensOpt = Annotated[
+    int | None, typer.Option("--input-tokens", help="Prompt tokens per request (default 1024).")
+]
+OutputTokensOpt = Annotated[
+    int | None, typer.Option("--output-tokens", help="Output tokens per request (default 256).")
+]
+TraceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trace",
+        help="Request log: Azure 2023 CSV, Mooncake JSONL, or "
+        "arrival_s,input_tokens,output_tokens CSV/JSONL.",
+    ),
+]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Maximum throughput (unbounded arrival rate).")
+]
+QpsOpt = Annotated[
+    float | None,
+    typer.Option("--qps", help="Open-loop Poisson arrival rate, requests/s (whole system)."),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", help="Closed loop: requests always in flight (whole system)."),
+]
+SloTtftSOpt = Annotated[
+    float | None, typer.Option("--slo-ttft-s", help="p95 time-to-first-token target, s.")
+]
+SloTpotSOpt = Annotated[
+    float | None, typer.Option("--slo-tpot-s", help="p95 time-per-output-token target, s.")
+]
+TpOpt = Annotated[int | None, typer.Option("--tp", help="Tensor-parallel size per replica.")]
+EpOpt = Annotated[int | None, typer.Option("--ep", help="Expert-parallel size per replica.")]
+PpOpt = Annotated[int | None, typer.Option("--pp", help="Pipeline-parallel stages per replica.")]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine", help="Serving engine whose calibration applies: vllm, sglang, trtllm."
+    ),
+]
+PrefixHitRateOpt = Annotated[
+    float,
+    typer.Option("--prefix-hit-rate", help="Share of prompt tokens served from the prefix cache."),
+]
+SpecTokensOpt = Annotated[
+    int,
+    typer.Option("--spec-tokens", help="Speculative decoding: draft tokens per step (0 = off)."),
+]
+SpecAcceptanceOpt = Annotated[
+    float,
+    typer.Option(
+        "--spec-acceptance", help="Speculative decoding: acceptance rate per draft token."
+    ),
+]
+DisaggregateOpt = Annotated[
+    bool, typer.Option("--disaggregate", help="Separate prefill and decode replicas.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the latency sampling.")]
+HoursOpt = Annotated[
+    float, typer.Option("--hours", min=0.0, help="Serving window for energy and cost, h.")
+]
+
 
 def infer(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", help="Catalog model id or a config.json path.")],
-    accelerator: Annotated[str, typer.Option("--accelerator", help="Catalog accelerator id.")],
-    count: Annotated[int, typer.Option("--count", help="Total accelerators (all replicas).")],
-    precision: Annotated[
-        str, typer.Option("--precision", help="Weights: bf16, fp8, int8, int4 (AWQ-style) or fp4.")
-    ] = "bf16",
-    input_tokens: Annotated[
-        int | None, typer.Option("--input-tokens", help="Prompt tokens per request (default 1024).")
-    ] = None,
-    output_tokens: Annotated[
-        int | None, typer.Option("--output-tokens", help="Output tokens per request (default 256).")
-    ] = None,
-    trace: Annotated[
-        Path | None,
-        typer.Option(
-            "--trace",
-            help="Request log: Azure 2023 CSV, Mooncake JSONL, or "
-            "arrival_s,input_tokens,output_tokens CSV/JSONL.",
-        ),
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Maximum throughput (unbounded arrival rate).")
-    ] = False,
-    qps: Annotated[
-        float | None,
-        typer.Option("--qps", help="Open-loop Poisson arrival rate, requests/s (whole system)."),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            "--concurrency", help="Closed loop: requests always in flight (whole system)."
-        ),
-    ] = None,
-    slo_ttft_s: Annotated[
-        float | None, typer.Option("--slo-ttft-s", help="p95 time-to-first-token target, s.")
-    ] = None,
-    slo_tpot_s: Annotated[
-        float | None, typer.Option("--slo-tpot-s", help="p95 time-per-output-token target, s.")
-    ] = None,
-    tp: Annotated[
-        int | None, typer.Option("--tp", help="Tensor-parallel size per replica.")
-    ] = None,
-    ep: Annotated[
-        int | None, typer.Option("--ep", help="Expert-parallel size per replica.")
-    ] = None,
-    pp: Annotated[
-        int | None, typer.Option("--pp", help="Pipeline-parallel stages per replica.")
-    ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine", help="Serving engine whose calibration applies: vllm, sglang, trtllm."
-        ),
-    ] = "vllm",
-    prefix_hit_rate: Annotated[
-        float,
-        typer.Option(
-            "--prefix-hit-rate", help="Share of prompt tokens served from the prefix cache."
-        ),
-    ] = 0.0,
-    spec_tokens: Annotated[
-        int,
-        typer.Option(
-            "--spec-tokens", help="Speculative decoding: draft tokens per step (0 = off)."
-        ),
-    ] = 0,
-    spec_acceptance: Annotated[
-        float,
-        typer.Option(
-            "--spec-acceptance", help="Speculative decoding: acceptance rate per draft token."
-        ),
-    ] = 0.7,
-    disaggregate: Annotated[
-        bool, typer.Option("--disaggregate", help="Separate prefill and decode replicas.")
-    ] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the latency sampling.")] = 0,
+    model: ModelOpt,
+    accelerator: AcceleratorOpt,
+    count: CountOpt,
+    precision: PrecisionOpt = "bf16",
+    input_tokens: InputTokensOpt = None,
+    output_tokens: OutputTokensOpt = None,
+    trace: TraceOpt = None,
+    offline: OfflineOpt = False,
+    qps: QpsOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    slo_ttft_s: SloTtftSOpt = None,
+    slo_tpot_s: SloTpotSOpt = None,
+    tp: TpOpt = None,
+    ep: EpOpt = None,
+    pp: PpOpt = None,
+    engine: EngineOpt = "vllm",
+    prefix_hit_rate: PrefixHitRateOpt = 0.0,
+    spec_tokens: SpecTokensOpt = 0,
+    spec_acceptance: SpecAcceptanceOpt = 0.7,
+    disaggregate: DisaggregateOpt = False,
+    seed: SeedOpt = 0,
     offer: OfferOption = None,
     venue: VenueOption = None,
     region: RegionOption = None,
-    hours: Annotated[
-        float, typer.Option("--hours", min=0.0, help="Serving window for energy and cost, h.")
-    ] = 1.0,
+    hours: HoursOpt = 1.0,
     as_json: JsonFlag = False,
 ) -> None:
     """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
     --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.cli.options import cli_catalog
-    from gigawatt.evaluate.footprint import serving_footprint
     from gigawatt.evaluate.inference import InferenceRequest, plan_inference
     from gigawatt.models.serving import ServingOptions
 
@@ -130,23 +147,13 @@ def infer(
         ),
         seed=seed,
     )
-    catalog = cli_catalog(ctx)
-    data = plan_inference(req, catalog).to_dict()
-    if data["fits"] and data["throughput_output_tokens_per_s"]:
-        data |= serving_footprint(
-            catalog,
-            accelerator,
-            count,
-            data["throughput_output_tokens_per_s"],
-            hours=hours,
-            region=region,
-            offer=offer,
-            venue=venue,
-        )
+    result = plan_inference(
+        req, cli_catalog(ctx), offer=offer, venue=venue, region=region, hours=hours
+    )
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    _render(data)
+    _render(result.to_dict())
 
 
 def _render(d: dict[str, Any]) -> None:

@@ -1,7 +1,11 @@
-"""Inference planning: resolve inputs, pick a layout, run the serving model, return one result.
+"""Inference planning: resolve inputs, pick the best layout for the accelerators given, run the
+serving model, size the accelerators an SLO needs, add the footprint, return one result.
 
-Thin orchestration over :mod:`gigawatt.models.inference` and :mod:`gigawatt.models.serving`; the
-CLI (``gigawatt infer``) renders :class:`InferenceResult`.
+Thin orchestration over :mod:`gigawatt.models.inference`, :mod:`gigawatt.models.serving`,
+:mod:`gigawatt.models.serving_latency`, the replica-sizing rule the planner shares
+(:func:`gigawatt.evaluate.replicas.size_replicas`) and
+:func:`gigawatt.evaluate.footprint.serving_footprint`; the CLI (``gigawatt infer``) renders
+:class:`InferenceResult`.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ from numpy.typing import NDArray
 from gigawatt.adapters.traces import read_trace
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.errors import InputError
+from gigawatt.evaluate.footprint import serving_footprint
+from gigawatt.evaluate.replicas import Lengths, ServingCache, ServingSetup, size_replicas
 from gigawatt.evaluate.resolve import model_architecture
 from gigawatt.models import inference as inf
 from gigawatt.models import serving as srv
+from gigawatt.models import serving_latency as lat
+from gigawatt.models import sizing
 from gigawatt.models.precision import peak_tflops
 
 F64 = NDArray[np.float64]
@@ -56,7 +64,10 @@ class InferenceRequest:
 class InferenceResult:
     """Answer of :func:`plan_inference`; ``to_dict`` gives the JSON of ``gigawatt infer --json``.
 
-    Throughputs in tokens/s for the whole system, latencies in s, memory in GiB.
+    Throughputs in tokens/s for the whole system, latencies in s, memory in GiB;
+    ``accelerators_needed`` from the sizing rule (independent of ``count``); ``footprint`` the
+    energy, carbon, water and cost fields of :func:`~gigawatt.evaluate.footprint.
+    serving_footprint` (None when nothing is served).
     """
 
     model: str
@@ -83,28 +94,17 @@ class InferenceResult:
     accelerators_needed: int | None = None
     slo: dict[str, float | None] = field(default_factory=dict)
     trace: dict[str, Any] | None = None
+    footprint: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Flat JSON object (latency fields at top level)."""
+        """Flat JSON object (latency and footprint fields at top level)."""
         d = asdict(self)
-        lat = d.pop("latency")
+        latency = d.pop("latency")
+        footprint = d.pop("footprint")
         for key in ("ttft", "tpot"):
             for stat in ("mean", "p50", "p95", "p99"):
-                d[f"{key}_s_{stat}"] = lat.get(f"{key}_s_{stat}")
-        return d
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    tp: int
-    ep: int
-    dp: int
-    pp: int = 1
-
-    @property
-    def n(self) -> int:
-        """Accelerators of one replica (one prefill/decode pool)."""
-        return self.tp * self.dp * self.pp
+                d[f"{key}_s_{stat}"] = latency.get(f"{key}_s_{stat}")
+        return d | (footprint or {})
 
 
 def _check_positive(name: str, value: float | None, *, integer: bool = False) -> None:
@@ -153,109 +153,41 @@ def _validate(req: InferenceRequest) -> None:
         raise InputError(f"must be >= 0, got {o.spec_tokens!r}", where="--spec-tokens")
 
 
-def _candidates(
-    req: InferenceRequest, shape: inf.ModelShape, hw: inf.HardwareShape, row: dict[str, Any]
-) -> list[_Candidate]:
-    """Layouts to try: the user's (``--tp/--ep/--pp``) or tensor parallel up to the scale-up
-    domain, then pipeline stages across domains (expert parallel = stage size for MoE)."""
-    heads = int(shape.heads)
-    experts = int(shape.experts)
-    layers = int(shape.layers)
-    domain = max(int(hw.domain_size), 1)
-    no_fabric = float(hw.scale_up_gb_per_s) <= 0
-    if req.tp is not None or req.ep is not None or req.pp is not None:
-        tp = req.tp or 1
-        pp = req.pp or 1
-        ep = req.ep or (tp if experts and experts % tp == 0 else 1)
-        if experts == 0 and ep > 1:
-            raise InputError(f"{req.model} has no experts; --ep must be 1", where="--ep")
-        if experts and experts % ep:
-            raise InputError(
-                f"must divide the {experts} experts of {req.model}, got {ep}", where="--ep"
-            )
-        if heads % tp:
-            raise InputError(f"must divide the {heads} attention heads, got {tp}", where="--tp")
-        if pp > layers:
-            raise InputError(f"must be at most the {layers} layers, got {pp}", where="--pp")
-        stage = max(tp, ep)
-        if stage % tp or stage % ep:
-            raise InputError(
-                f"--tp {tp} and --ep {ep}: the larger must be a multiple of the smaller",
-                where="--tp",
-            )
-        if stage * pp > req.count:
-            raise InputError(
-                f"a replica needs {stage * pp} accelerators but --count is {req.count}",
-                where="--count",
-            )
-        if stage * pp > 1 and no_fabric:
-            raise InputError(
-                f"{row['id']} has no scale-up fabric; --tp, --ep and --pp must be 1", where="--tp"
-            )
-        return [_Candidate(tp, ep, stage // tp, pp)]
-    out = []
-    n = 1
-    limit = 1 if no_fabric else req.count
-    while n <= limit:
-        if req.count % n == 0:
-            tp = min(n, domain)
-            while tp > 1 and heads % tp:
-                tp //= 2
-            pp = n // tp
-            if tp * pp == n and pp <= layers:
-                ep = tp if experts and experts % tp == 0 else 1
-                out.append(_Candidate(tp, ep, 1, pp))
-        n *= 2
-    return out or [_Candidate(1, 1, 1)]
+@dataclass(frozen=True)
+class _Inputs:
+    """A request resolved against the catalog: shapes, lengths [tokens] (every request of a
+    trace, or the one length), mode and arrival rate [requests/s] (None: not rate-driven)."""
+
+    shape: inf.ModelShape
+    hw: inf.HardwareShape
+    row: dict[str, Any]
+    isl: F64
+    osl: F64
+    mode: str
+    qps: float | None
+    base: dict[str, Any]
+
+    @property
+    def means(self) -> tuple[float, float]:
+        """Mean prompt and output lengths [tokens]."""
+        return float(np.mean(self.isl)), float(np.mean(self.osl))
 
 
-def _replica(
-    shape: inf.ModelShape, hw: inf.HardwareShape, req: InferenceRequest, cand: _Candidate
-) -> srv.Replica:
-    wb, code = inf.precision_codes([req.precision])
-    return srv.Replica(
-        shape,
-        hw,
-        float(wb[0]),
-        float(code[0]),
-        inf.default_kv_bytes(req.engine, req.precision),
-        float(cand.tp),
-        float(cand.ep),
-        float(cand.dp),
-        inf.engine_constants(req.engine),
-        srv.ENGINE_MAX_BATCH.get(req.engine, 2048.0),
-        req.options,
-        float(cand.pp),
-    )
-
-
-def _f(x: Any) -> float:
-    return float(np.asarray(x).reshape(-1)[0])
-
-
-def plan_inference(req: InferenceRequest, catalog: Catalog | None = None) -> InferenceResult:
-    """Throughput, latency distribution, SLO capacity and sizing for ``req``."""
-    _validate(req)
-    catalog = catalog or load_catalog()
+def _resolve(req: InferenceRequest, catalog: Catalog) -> _Inputs:
+    """Model, accelerator, lengths and mode of ``req`` (InputError naming a bad flag)."""
     arch = model_architecture(req.model, catalog, field="--model")
     row = catalog.get("accelerators", req.accelerator, field="--accelerator")
     inf.engine_constants(req.engine)
     peak_tflops(row, inf.COMPUTE_PRECISION[req.precision], field="--precision")
     shape = inf.model_shape(arch)
-    hw = inf.hardware_shape(row)
-    model_name = Path(req.model).stem if req.model.endswith(".json") else req.model
-
-    trace_info = None
+    trace_info, trace_rate = None, None
     if req.trace:
         tr = read_trace(req.trace)
         isl, osl = tr.input_tokens.astype(float), tr.output_tokens.astype(float)
-        trace_info = tr.summary()
-        trace_rate = tr.rate_per_s
+        trace_info, trace_rate = tr.summary(), tr.rate_per_s
     else:
         isl = np.array([float(req.input_tokens or DEFAULT_INPUT_TOKENS)])
         osl = np.array([float(req.output_tokens or DEFAULT_OUTPUT_TOKENS)])
-        trace_rate = None
-    mi, mo = float(np.mean(isl)), float(np.mean(osl))
     if req.offline:
         mode = "offline"
     elif req.qps is not None:
@@ -265,38 +197,159 @@ def plan_inference(req: InferenceRequest, catalog: Catalog | None = None) -> Inf
     else:
         mode = "qps" if trace_rate else "offline"
     qps = req.qps if req.qps is not None else (trace_rate if mode == "qps" else None)
-
-    weights_gib = _f(inf.weight_bytes_total(shape, inf.WEIGHT_BYTES[req.precision])) / inf.GIB
     base: dict[str, Any] = {
-        "model": model_name,
+        "model": Path(req.model).stem if req.model.endswith(".json") else req.model,
         "accelerator": req.accelerator,
         "count": req.count,
         "precision": req.precision,
         "engine": req.engine,
         "mode": mode,
-        "weights_gib": weights_gib,
-        "input_tokens_mean": mi,
-        "output_tokens_mean": mo,
+        "weights_gib": _f(inf.weight_bytes_total(shape, inf.WEIGHT_BYTES[req.precision])) / inf.GIB,
+        "input_tokens_mean": float(np.mean(isl)),
+        "output_tokens_mean": float(np.mean(osl)),
         "trace": trace_info,
         "slo": {"ttft_s": req.slo_ttft_s, "tpot_s": req.slo_tpot_s},
     }
+    return _Inputs(shape, inf.hardware_shape(row), row, isl, osl, mode, qps, base)
 
+
+def _user_layout(req: InferenceRequest, x: _Inputs) -> sizing.Layout | None:
+    """The layout fixed by ``--tp/--ep/--pp`` (checked), None when the user fixed none."""
+    if req.tp is None and req.ep is None and req.pp is None:
+        return None
+    heads, experts, layers = int(x.shape.heads), int(x.shape.experts), int(x.shape.layers)
+    tp = req.tp or 1
+    pp = req.pp or 1
+    ep = req.ep or (tp if experts and experts % tp == 0 else 1)
+    if experts == 0 and ep > 1:
+        raise InputError(f"{req.model} has no experts; --ep must be 1", where="--ep")
+    if experts and experts % ep:
+        raise InputError(
+            f"must divide the {experts} experts of {req.model}, got {ep}", where="--ep"
+        )
+    if heads % tp:
+        raise InputError(f"must divide the {heads} attention heads, got {tp}", where="--tp")
+    if pp > layers:
+        raise InputError(f"must be at most the {layers} layers, got {pp}", where="--pp")
+    stage = max(tp, ep)
+    if stage % tp or stage % ep:
+        raise InputError(
+            f"--tp {tp} and --ep {ep}: the larger must be a multiple of the smaller", where="--tp"
+        )
+    if stage * pp > req.count:
+        raise InputError(
+            f"a replica needs {stage * pp} accelerators but --count is {req.count}", where="--count"
+        )
+    if stage * pp > 1 and float(x.hw.scale_up_gb_per_s) <= 0:
+        raise InputError(
+            f"{x.row['id']} has no scale-up fabric; --tp, --ep and --pp must be 1", where="--tp"
+        )
+    return sizing.Layout(tp, ep, stage // tp, pp)
+
+
+def _fleet_layouts(req: InferenceRequest, x: _Inputs) -> list[sizing.Layout]:
+    """Layouts the ``--count`` accelerators can run: the user's, or every layout of the
+    sizing ladder (:func:`gigawatt.models.sizing.layout_ladder`) whose size divides the count."""
+    user = _user_layout(req, x)
+    if user is not None:
+        return [user]
+    ladder = sizing.layout_ladder(x.shape, x.hw, req.count)
+    return [lay for lay in ladder if req.count % lay.n == 0] or [sizing.Layout(1, 1)]
+
+
+def _setup(req: InferenceRequest) -> ServingSetup:
+    return ServingSetup(req.model, req.accelerator, req.precision, req.engine, req.options)
+
+
+def _draw(req: InferenceRequest, x: _Inputs) -> tuple[F64, F64, np.random.Generator]:
+    """Monte Carlo requests drawn from the lengths, and the generator after the draw."""
+    rng = np.random.default_rng(req.seed)
+    idx = rng.integers(0, x.isl.size, srv.MC_SAMPLES)
+    return x.isl[idx], x.osl[idx], rng
+
+
+def _f(x: Any) -> float:
+    return float(np.asarray(x).reshape(-1)[0])
+
+
+def plan_inference(
+    req: InferenceRequest,
+    catalog: Catalog | None = None,
+    *,
+    offer: str | None = None,
+    venue: str | None = None,
+    region: str | None = None,
+    hours: float = 1.0,
+) -> InferenceResult:
+    """Throughput and latency of the ``req.count`` accelerators (the best layout for them),
+    SLO capacity, the accelerators an SLO needs (:func:`gigawatt.evaluate.replicas.
+    size_replicas`, independent of the count) and the footprint of serving ``hours`` h
+    (energy, carbon, water, cost, USD per 1M tokens; at ``offer`` / ``venue`` / ``region``)."""
+    _validate(req)
+    catalog = catalog or load_catalog()
+    x = _resolve(req, catalog)
+    cache = ServingCache(catalog)
+    mi, mo = x.means
     scored = []
-    for cand in _candidates(req, shape, hw, row):
-        rep = _replica(shape, hw, req, cand)
-        seqs = _f(rep.max_sequences(mi + mo))
-        if seqs < 1 or cand.n * (2 if req.options.disaggregated else 1) > req.count:
+    for layout in _fleet_layouts(req, x):
+        rep = cache.replica(_setup(req), layout)
+        devices = int(_f(rep.devices))
+        if devices > req.count or not sizing.fits(rep, mi, mo):
             continue
-        replicas = req.count // int(_f(rep.devices))
-        if replicas < 1:
-            continue
-        score = _score(rep, mode, replicas, mi, mo, qps, req.concurrency)
-        scored.append((score, -cand.n, cand, rep, replicas))
+        replicas = req.count // devices
+        score = _score(rep, x.mode, replicas, mi, mo, x.qps, req.concurrency)
+        scored.append((score, -layout.n, layout, rep, replicas))
     if not scored:
-        return _does_not_fit(req, shape, hw, row, base)
-    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
-    _, _, cand, rep, replicas = scored[0]
-    return _evaluate(req, rep, cand, replicas, isl, osl, mode, qps, base)
+        result = _does_not_fit(req, x)
+    else:
+        _, _, layout, rep, replicas = max(scored, key=lambda s: (s[0], s[1]))
+        result = _fleet_result(req, x, layout, rep, replicas)
+    if req.slo_ttft_s is not None or req.slo_tpot_s is not None:
+        result.accelerators_needed = _accelerators_needed(req, x, cache, result)
+    if result.fits and result.throughput_output_tokens_per_s:
+        result.footprint = serving_footprint(
+            catalog,
+            req.accelerator,
+            req.count,
+            result.throughput_output_tokens_per_s,
+            hours=hours,
+            region=region,
+            offer=offer,
+            venue=venue,
+        )
+    return result
+
+
+def _accelerators_needed(
+    req: InferenceRequest, x: _Inputs, cache: ServingCache, result: InferenceResult
+) -> int | None:
+    """Accelerators carrying the load within the SLO by the one sizing rule: the ``--qps``
+    rate, the rate the closed loop reaches, or (offline) one replica of the most efficient
+    layout; the user's layout when fixed. None when no layout meets the SLO."""
+    if x.mode == "qps":
+        target = x.qps
+    elif x.mode == "concurrency":
+        if result.request_rate_per_s is None:
+            return None
+        target = result.request_rate_per_s
+    else:
+        target = None
+    user = _user_layout(req, x)
+    s_isl, s_osl, _ = _draw(req, x)
+    if req.trace:
+        lengths = Lengths.drawn(s_isl, s_osl, req.seed)
+    else:
+        lengths = Lengths.fixed(float(x.isl[0]), float(x.osl[0]), req.seed)
+    sized = size_replicas(
+        cache,
+        _setup(req),
+        lengths,
+        target or None,
+        req.slo_ttft_s,
+        req.slo_tpot_s,
+        layouts=None if user is None else [user],
+    )
+    return None if sized is None else sized.accelerators
 
 
 def _score(
@@ -319,21 +372,14 @@ def _score(
     return -latency if math.isfinite(latency) else -1e30 + replicas * _f(st.output_tokens_per_s)
 
 
-def _does_not_fit(
-    req: InferenceRequest,
-    shape: inf.ModelShape,
-    hw: inf.HardwareShape,
-    row: dict[str, Any],
-    base: dict[str, Any],
-) -> InferenceResult:
-    cands = _candidates(req, shape, hw, row)
-    biggest = max(cands, key=lambda c: c.n)
+def _does_not_fit(req: InferenceRequest, x: _Inputs) -> InferenceResult:
+    biggest = max(_fleet_layouts(req, x), key=lambda c: c.n)
     n = min(biggest.n, req.count)
-    usable = n * float(hw.memory_gib)
+    memory_gib = float(x.hw.memory_gib)
     msg = (
-        f"{base['model']} at {req.precision} needs {base['weights_gib']:.1f} GiB of weights "
-        f"plus KV cache; does not fit in {usable:.0f} GiB ({n} x {row['id']}, "
-        f"{float(hw.memory_gib):.0f} GiB each)"
+        f"{x.base['model']} at {req.precision} needs {x.base['weights_gib']:.1f} GiB of weights "
+        f"plus KV cache; does not fit in {n * memory_gib:.0f} GiB ({n} x {x.row['id']}, "
+        f"{memory_gib:.0f} GiB each)"
     )
     layout = {
         "tp": biggest.tp,
@@ -345,7 +391,7 @@ def _does_not_fit(
         "accelerators_used": 0,
     }
     return InferenceResult(
-        **base,
+        **x.base,
         fits=False,
         message=msg,
         kv_cache_gib=None,
@@ -354,47 +400,39 @@ def _does_not_fit(
     )
 
 
-def _evaluate(
-    req: InferenceRequest,
-    rep: srv.Replica,
-    cand: _Candidate,
-    replicas: int,
-    isl: F64,
-    osl: F64,
-    mode: str,
-    qps: float | None,
-    base: dict[str, Any],
-) -> InferenceResult:
-    mi, mo = float(np.mean(isl)), float(np.mean(osl))
-    rng = np.random.default_rng(req.seed)
-    idx = rng.integers(0, isl.size, srv.MC_SAMPLES)
-    s_isl, s_osl = isl[idx], osl[idx]
-    per_rep_devices = int(_f(rep.devices))
-    seqs = int(_f(rep.slots(mi, mo)))
-    kv_gib = max(_f(rep.kv_budget()), 0.0) * cand.n * replicas / inf.GIB
-    if mode == "offline":
+def _steady_state(
+    req: InferenceRequest, x: _Inputs, rep: srv.Replica, replicas: int
+) -> tuple[srv.SteadyState, bool, float | None, float]:
+    """(scalar steady state of one replica, closed loop?, system request rate [requests/s]
+    (None: from the throughput), requests in flight in the system)."""
+    mi, mo = x.means
+    if x.mode == "offline":
         st = srv.offline(rep, mi, mo)
-        closed, rate, conc = True, None, _f(st.concurrency) * replicas
-    elif mode == "concurrency":
+        return lat.scalar_state(st), True, None, _f(st.concurrency) * replicas
+    if x.mode == "concurrency":
         c = max((req.concurrency or 1) / replicas, 1.0)
         st = srv.closed_loop(rep, c, mi, mo)
-        closed, rate, conc = True, None, float(req.concurrency or 1)
-    else:
-        lam = (qps or 0.0) / replicas
-        st = srv.poisson(rep, lam, mi, mo)
-        closed, rate, conc = False, qps, _f(st.concurrency) * replicas
-    scalar = srv._scalar(st)
-    ttft, tpot = srv.latency_samples(rep, scalar, s_isl, s_osl, closed=closed, rng=rng)
-    stats = srv.summarise(ttft, tpot)
+        return lat.scalar_state(st), True, None, float(req.concurrency or 1)
+    st = srv.poisson(rep, (x.qps or 0.0) / replicas, mi, mo)
+    return lat.scalar_state(st), False, x.qps, _f(st.concurrency) * replicas
+
+
+def _fleet_result(
+    req: InferenceRequest, x: _Inputs, cand: sizing.Layout, rep: srv.Replica, replicas: int
+) -> InferenceResult:
+    """Throughput, latency distribution and SLO capacity of ``replicas`` replicas of ``cand``."""
+    mi, mo = x.means
+    s_isl, s_osl, rng = _draw(req, x)
+    per_rep_devices = int(_f(rep.devices))
+    scalar, closed, rate, conc = _steady_state(req, x, rep, replicas)
+    ttft, tpot = lat.latency_samples(rep, scalar, s_isl, s_osl, closed=closed, rng=rng)
     thr_out = replicas * scalar.output_tokens_per_s
-    thr_in = replicas * scalar.input_tokens_per_s
     if rate is None:
         rate = thr_out / mo
-    overloaded = mode == "qps" and not math.isfinite(float(scalar.ttft_s))
     msg = "ok"
-    if overloaded:
+    if x.mode == "qps" and not math.isfinite(float(scalar.ttft_s)):
         msg = (
-            f"overloaded: {qps:.3g} requests/s exceeds the capacity of {replicas} replica(s) "
+            f"overloaded: {x.qps:.3g} requests/s exceeds the capacity of {replicas} replica(s) "
             f"(~{thr_out / mo:.3g} requests/s); latencies are unbounded"
         )
     layout = {
@@ -409,26 +447,22 @@ def _evaluate(
         "disaggregated": req.options.disaggregated,
     }
     result = InferenceResult(
-        **base,
+        **x.base,
         fits=True,
         message=msg,
-        kv_cache_gib=kv_gib,
-        max_concurrent_sequences=seqs * replicas,
+        kv_cache_gib=max(_f(rep.kv_budget()), 0.0) * cand.n * replicas / inf.GIB,
+        max_concurrent_sequences=int(_f(rep.slots(mi, mo))) * replicas,
         layout=layout,
         request_rate_per_s=rate,
         concurrency=conc,
         throughput_output_tokens_per_s=thr_out,
-        throughput_input_tokens_per_s=thr_in,
-        latency=stats.as_dict(),
+        throughput_input_tokens_per_s=replicas * scalar.input_tokens_per_s,
+        latency=lat.summarise(ttft, tpot).as_dict(),
     )
     if req.slo_ttft_s is not None or req.slo_tpot_s is not None:
-        slo = srv.max_rate_at_slo(rep, s_isl, s_osl, req.slo_ttft_s, req.slo_tpot_s, seed=req.seed)
+        slo = lat.max_rate_at_slo(rep, s_isl, s_osl, req.slo_ttft_s, req.slo_tpot_s, seed=req.seed)
         result.max_qps_at_slo = slo.max_rate * replicas
         result.goodput_requests_per_s = slo.goodput * replicas
-        target = qps if mode == "qps" else (rate if mode == "concurrency" else None)
-        if slo.max_rate > 0:
-            need = srv.replicas_needed(target, slo.max_rate) if target else 1
-            result.accelerators_needed = None if need is None else need * per_rep_devices
         if slo.max_rate <= 0:
             result.message = "the SLO cannot be met by this layout even at a negligible rate"
     return result

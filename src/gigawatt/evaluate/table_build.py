@@ -20,12 +20,7 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.lookup import accelerator_power_kw, region_value
 from gigawatt.catalog.schema import PREEMPTIBLE_PRICING
-from gigawatt.evaluate.performance import (
-    Performance,
-    prefetch_grids,
-    serving_lengths,
-    workload_performance,
-)
+from gigawatt.evaluate.performance import Performance, PerformanceCache, serving_lengths
 from gigawatt.evaluate.screen import Option, WorkloadScreen, screen_scenario
 from gigawatt.evaluate.table import OptionTable, Pool, TableOption
 from gigawatt.evaluate.table_costs import (
@@ -236,11 +231,11 @@ def _serving_shapes(
     scenario: Scenario, screens: list[WorkloadScreen], cheapest: Cheapest, performance: Any
 ) -> set[tuple[str, str, str, float, float]]:
     """(model, accelerator, precision, prompt, output) of every serving workload on every kept
-    option, for :func:`prefetch_grids` (none with another performance seam than the default)."""
+    option, for :meth:`PerformanceCache.prefetch` (none with another performance seam)."""
     shapes: set[tuple[str, str, str, float, float]] = set()
     for w, screen in zip(scenario.workloads, screens, strict=True):
         lengths = serving_lengths(w)
-        if lengths is not None and performance is workload_performance:
+        if lengths is not None and isinstance(performance, PerformanceCache):
             precision = str(getattr(w, "precision", "bf16"))
             for opt in cheapest[id(screen)][0]:
                 shapes.add((w.model, opt.accelerator, precision, *lengths))
@@ -264,16 +259,19 @@ def build_option_table(
     scenario: Scenario,
     catalog: Catalog,
     screens: list[WorkloadScreen] | None = None,
-    performance: Any = workload_performance,
+    performance: Any = None,
 ) -> OptionTable:
     """Screen, evaluate and price every option of ``scenario`` (see module docstring).
 
     ``performance(workload, accelerator, region, catalog, active_h) -> Performance`` is the
-    performance seam (tests pass a hand-solvable one).
+    performance seam (tests pass a hand-solvable one); by default a new
+    :class:`~gigawatt.evaluate.performance.PerformanceCache` of ``catalog``.
     """
+    performance = PerformanceCache(catalog) if performance is None else performance
     screens = screens if screens is not None else screen_distinct(scenario, catalog)
     cheapest = _cheapest_options(scenario, catalog, screens)
-    prefetch_grids(catalog, _serving_shapes(scenario, screens, cheapest, performance))
+    if isinstance(performance, PerformanceCache):
+        performance.prefetch(_serving_shapes(scenario, screens, cheapest, performance))
     ctx = _Pricing(scenario, catalog, performance, spot_lost_fraction(catalog))
     for wi, (w, screen) in enumerate(zip(scenario.workloads, screens, strict=True)):
         _add_workload_rows(ctx, wi, w, cheapest[id(screen)][0])

@@ -1,4 +1,5 @@
-"""Serving model: continuous batching under load, latency distributions, SLO capacity, sizing.
+"""Serving model: steady state of a replica under continuous batching (offline, closed loop,
+Poisson arrivals).
 
 Built on the step times of :mod:`gigawatt.models.inference`. One *replica* (a tensor/expert
 parallel group) runs continuous batching with chunked prefill: every forward step advances each
@@ -17,9 +18,9 @@ decode step ``t_d(C)`` and single-prompt prefill ``t_p(I)`` (seconds):
 - throughput ``C * O / (TTFT + (O - 1) TPOT)`` output tokens/s (Little's law).
 
 Offline (unbounded rate) fills the KV cache: ``C = max_concurrent_sequences`` and throughput
-``C O / (C t_p + O t_d(C))``. Percentiles come from a Monte Carlo over requests (prompt/output
-lengths of a trace, uniform residual step, exponential queue tail, Poisson-many interleaved
-prefills) with an explicit, seeded :class:`numpy.random.Generator`.
+``C O / (C t_p + O t_d(C))``. Percentiles and SLO capacity are in
+:mod:`gigawatt.models.serving_latency`; layouts and replica counts in
+:mod:`gigawatt.models.sizing`.
 
 Options: prefix-cache hit rate (a share of prompt tokens is not recomputed), speculative decoding
 (``k`` draft tokens, acceptance ``a``: ``(1 - a^(k+1)) / (1 - a)`` tokens per verify step, draft
@@ -30,7 +31,6 @@ interference, KV cache moved over the scale-out link).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -362,172 +362,3 @@ def poisson(
         np.where(over, cap.input_tokens_per_s, lam * i),
         rho,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# latency distributions
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LatencyStats:
-    """TTFT and TPOT mean and percentiles (s) over requests."""
-
-    ttft_mean: float
-    ttft_p50: float
-    ttft_p95: float
-    ttft_p99: float
-    tpot_mean: float
-    tpot_p50: float
-    tpot_p95: float
-    tpot_p99: float
-
-    def as_dict(self) -> dict[str, float | None]:
-        """JSON-friendly dict (infinite -> None)."""
-        out: dict[str, float | None] = {}
-        for key in ("ttft", "tpot"):
-            for stat in ("mean", "p50", "p95", "p99"):
-                v = float(getattr(self, f"{key}_{stat}"))
-                out[f"{key}_s_{stat}"] = v if math.isfinite(v) else None
-        return out
-
-
-def latency_samples(
-    r: Replica, state: SteadyState, isl: F64, osl: F64, *, closed: bool, rng: np.random.Generator
-) -> tuple[F64, F64]:
-    """Per-request TTFT and TPOT (s) for requests of lengths ``isl``/``osl`` in ``state``.
-
-    ``state`` is a scalar steady state (from the mean lengths). Closed loop: a request is in a
-    synchronised wave with probability ``burst_share`` and then gets its first token after the
-    wave's prefill step holding it (uniform position in the wave, :func:`prefill_wave`),
-    otherwise its own prefill plus a uniform residual of the running step; requests beyond the
-    free slots add the slot wait of ``state``. Poisson: own prefill, residual step and a queue
-    wait (0 with probability ``1 - rho`` else exponential). TPOT: a Poisson number of
-    interleaved prefills during the decode.
-    """
-    n = isl.size
-    td = float(state.decode_step_s)
-    tp_i = np.asarray(r.prefill(isl), dtype=float)
-    tp_mean = float(np.mean(np.asarray(r.prefill(isl, batched=True), dtype=float)))
-    residual = 2.0 * r.engine.ttft_steps * td * rng.random(n)
-    kv = np.asarray(r.kv_transfer(isl), dtype=float)
-    if closed:
-        c = float(state.concurrency)
-        mean_i = float(np.mean(isl))
-        beta = float(r.engine.burst_share)
-        burst_mean, _, x = (float(np.asarray(v)) for v in prefill_wave(r, c, mean_i, td))
-        per_prompt = x / max(c, 1.0)
-        step = burst_mean / float(wave_mean_steps(x, per_prompt))
-        position = np.maximum(1.0, np.ceil(np.ceil(rng.random(n) * c) * per_prompt - 1e-9))
-        in_wave = rng.random(n) < beta
-        first = np.where(in_wave, step * position, tp_i + residual)
-        steady_mean = float(state.prefill_s) + r.engine.ttft_steps * td
-        model_mean = r.engine.ttft_overhead_s + beta * burst_mean + (1.0 - beta) * steady_mean
-        slot_wait = max(float(state.ttft_s) - model_mean - float(np.mean(kv)), 0.0)
-        ttft = r.engine.ttft_overhead_s + first + slot_wait + kv
-    else:
-        rho = float(state.rho)
-        mean_wait = float(state.wait_s)
-        if not math.isfinite(mean_wait) or rho >= 1.0:
-            inf_arr = np.full(n, np.inf)
-            return inf_arr, inf_arr
-        busy = rng.random(n) < rho
-        wait = np.where(busy, rng.exponential(max(mean_wait / max(rho, 1e-12), 1e-15), n), 0.0)
-        ttft = r.engine.ttft_overhead_s + tp_i + residual + wait + kv
-    o = np.maximum(osl, 1.0)
-    mean_o = float(np.mean(o))
-    expected = float(state.interleaved_prefills) * o / mean_o
-    hits = rng.poisson(np.maximum(expected, 0.0))
-    tpot = td + hits * tp_mean / o
-    if not closed and not r.options.disaggregated:
-        tpot = np.maximum(tpot, td)
-    return ttft, tpot
-
-
-def summarise(ttft: F64, tpot: F64) -> LatencyStats:
-    """Mean, p50, p95, p99 of the samples."""
-
-    def q(x: F64, p: float) -> float:
-        return float(np.percentile(x, p)) if np.all(np.isfinite(x)) else math.inf
-
-    def mean(x: F64) -> float:
-        return float(np.mean(x)) if np.all(np.isfinite(x)) else math.inf
-
-    return LatencyStats(
-        mean(ttft),
-        q(ttft, 50),
-        q(ttft, 95),
-        q(ttft, 99),
-        mean(tpot),
-        q(tpot, 50),
-        q(tpot, 95),
-        q(tpot, 99),
-    )
-
-
-@dataclass(frozen=True)
-class SloCapacity:
-    """Highest Poisson rate (requests/s per replica) whose p95 TTFT and TPOT meet the SLO, and
-    the goodput there (requests/s per replica meeting both targets)."""
-
-    max_rate: float
-    goodput: float
-    stats: LatencyStats | None
-
-
-def max_rate_at_slo(
-    r: Replica,
-    isl: F64,
-    osl: F64,
-    slo_ttft_s: float | None,
-    slo_tpot_s: float | None,
-    seed: int = 0,
-    iterations: int = 30,
-) -> SloCapacity:
-    """Bisection on the arrival rate with common random numbers (same seed every rate)."""
-    mi, mo = float(np.mean(isl)), float(np.mean(osl))
-    cap = offline(r, mi, mo)
-    hi = float(cap.output_tokens_per_s) / mo
-    ttft_lim = math.inf if slo_ttft_s is None else slo_ttft_s
-    tpot_lim = math.inf if slo_tpot_s is None else slo_tpot_s
-
-    def evaluate(rate: float) -> tuple[bool, float, LatencyStats]:
-        st = poisson(r, rate, mi, mo)
-        ttft, tpot = latency_samples(
-            r, _scalar(st), isl, osl, closed=False, rng=np.random.default_rng(seed)
-        )
-        stats = summarise(ttft, tpot)
-        ok = stats.ttft_p95 <= ttft_lim and stats.tpot_p95 <= tpot_lim
-        share = float(np.mean((ttft <= ttft_lim) & (tpot <= tpot_lim)))
-        return ok, share, stats
-
-    ok, share, stats = evaluate(hi * 1e-6)
-    if not ok:
-        return SloCapacity(0.0, 0.0, stats)
-    lo_rate, best = hi * 1e-6, (share, stats)
-    hi_rate = hi
-    for _ in range(iterations):
-        mid = 0.5 * (lo_rate + hi_rate)
-        ok, share, stats = evaluate(mid)
-        if ok:
-            lo_rate, best = mid, (share, stats)
-        else:
-            hi_rate = mid
-    return SloCapacity(lo_rate, lo_rate * best[0], best[1])
-
-
-def _scalar(state: SteadyState) -> SteadyState:
-    """A steady state with every field reduced to a Python float."""
-    return SteadyState(
-        *(
-            float(np.asarray(getattr(state, f)).reshape(-1)[0])
-            for f in SteadyState.__dataclass_fields__
-        )
-    )
-
-
-def replicas_needed(target_rate: float, rate_per_replica: float) -> int | None:
-    """Replicas to carry ``target_rate`` requests/s; None when one replica carries nothing."""
-    if rate_per_replica <= 0:
-        return None
-    return max(1, math.ceil(target_rate / rate_per_replica - 1e-9))
