@@ -13,7 +13,7 @@ from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.evaluate.inference import InferenceRequest, plan_inference
 from gigawatt.evaluate.replicas import ServingCache, ServingSetup
 from gigawatt.evaluate.resolve import model_architecture
-from gigawatt.evaluate.table import build_option_table
+from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.models import inference as inf
 from gigawatt.models.sizing import Layout, ReplicaRate, choose_replicas, layout_ladder
 from gigawatt.optimize.plan import plan_scenario
