@@ -145,3 +145,45 @@ def test_table_headers_break_at_underscores() -> None:
     assert header("bf16_dense_tflops") == "bf16_dense\n_tflops"
     assert header("id") == "id"
     assert header("memory_bandwidth_gb_per_s").replace("\n", "") == "memory_bandwidth_gb_per_s"
+
+
+def test_library_names_fields_and_the_cli_names_flags(run_cli: Run) -> None:
+    """The library says ``count``; the CLI user reads ``--count``."""
+    from gigawatt.catalog import load_catalog
+    from gigawatt.errors import InputError
+    from gigawatt.evaluate.economics import compare
+
+    cat = load_catalog(use_env=False)
+    with pytest.raises(InputError) as exc:
+        compare(cat, "h100-sxm", 0)
+    assert exc.value.where == "count" and not str(exc.value).startswith("--")
+    with pytest.raises(InputError) as exc:
+        compare(cat, "h100", 1)
+    assert exc.value.where == "accelerator"
+    code, _, err = run_cli("tco", "--accelerator", "h100-sxm", "--count", "0")
+    assert code == 2 and err.startswith("error: --count: ")
+    code, _, err = run_cli("tco", "--accelerator", "h100", "--count", "1")
+    assert code == 2 and err.startswith("error: --accelerator: ") and "h100-sxm" in err
+
+
+def test_cli_message_keeps_places_that_are_not_flags() -> None:
+    from gigawatt.cli.app import cli_message
+    from gigawatt.errors import InputError
+
+    assert cli_message(InputError("bad", where="input_tokens")) == "--input-tokens: bad"
+    assert cli_message(InputError("bad", where="workloads[0].slo")) == "workloads[0].slo: bad"
+    assert cli_message(InputError("bad", where="not_a_flag")) == "not_a_flag: bad"
+    assert cli_message(InputError("bad")) == "bad"
+
+
+def test_plan_objective_is_checked_by_the_library() -> None:
+    from gigawatt.catalog import load_catalog
+    from gigawatt.errors import InputError
+    from gigawatt.optimize.plan import plan_scenario
+    from gigawatt.spec import load_scenario
+
+    repo = Path(__file__).resolve().parents[2]
+    spec = load_scenario(repo / "examples" / "plan" / "startup.yaml")
+    with pytest.raises(InputError, match="unknown objective") as exc:
+        plan_scenario(spec, load_catalog(use_env=False), objective="cheapest")
+    assert exc.value.where == "objective"

@@ -10,7 +10,6 @@ import typer
 
 from gigawatt.cli.options import JsonFlag
 
-OBJECTIVES = ("cost", "carbon", "weighted")
 EXIT_INFEASIBLE = 3
 
 
@@ -49,23 +48,11 @@ def plan(
     """
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.cli.options import cli_catalog
-    from gigawatt.errors import InputError
-
-    if objective is not None and objective not in OBJECTIVES:
-        raise InputError(
-            f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}",
-            where="objective",
-        )
-    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.optimize.plan import plan_scenario
     from gigawatt.optimize.solve import SolverMissingError
     from gigawatt.spec import load_scenario
 
     spec = load_scenario(scenario)
-    if objective == "weighted" and spec.weights is None:
-        raise InputError(
-            "needs weights: {cost: ..., carbon: ...} in the scenario", where="objective"
-        )
     try:
         result = plan_scenario(spec, cli_catalog(ctx), objective=objective, explain=explain)
     except SolverMissingError as exc:

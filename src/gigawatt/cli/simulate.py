@@ -55,14 +55,11 @@ def simulate(
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.cli.options import cli_catalog
-    from gigawatt.errors import InputError
     from gigawatt.report.simulation import simulation_html
     from gigawatt.simulate.run import simulate as run_sim
     from gigawatt.simulate.run import write_outputs
     from gigawatt.spec.simulation import load_simulation
 
-    if days is not None and days <= 0:
-        raise InputError(f"must be > 0, got {days}", where="--days")
     sc = load_simulation(scenario)
     catalog = cli_catalog(ctx)
     if as_json:

@@ -43,7 +43,7 @@ def assumptions(catalog: Catalog, which: str = "typical") -> Row:
 def cooling_for(catalog: Catalog, system: Row, cooling: str | None) -> Row:
     """The cooling row named ``cooling`` (aliases: liquid -> direct-liquid), else the system's."""
     name = cooling or ("direct-liquid" if system["cooling"] == "liquid" else "air")
-    return catalog.get("cooling", COOLING_ALIASES.get(name, name), field="--cooling")
+    return catalog.get("cooling", COOLING_ALIASES.get(name, name), field="cooling")
 
 
 def _pick(row: Row, base: str, which: str) -> float:
@@ -62,7 +62,7 @@ def unit_price_usd(system: Row, accel: Row, which: str) -> float:
     raise InputError(
         f"no purchase price for {accel['id']!r} or system {system['id']!r} in the "
         "catalog; add price_usd to an overlay",
-        where="--accelerator",
+        where="accelerator",
     )
 
 
@@ -70,7 +70,7 @@ def colo_venue(catalog: Catalog, region: Row) -> Row:
     """A colocation venue operating in ``region``'s country (else the first colocation venue)."""
     colos = [v for v in catalog.rows("venues") if v["kind"] == "colocation"]
     if not colos:
-        raise InputError("no colocation venue in the catalog", where="--region")
+        raise InputError("no colocation venue in the catalog", where="region")
     for v in colos:
         if region["id"] in v["regions"] or region["country"] in v["regions"]:
             return v
@@ -105,14 +105,14 @@ def resolve(
 ) -> Setup:
     """Validate inputs and pick the catalog rows for one comparison."""
     _check_inputs(count, utilization, years, egress_gb_per_month)
-    system = system_for(catalog, accelerator, field="--accelerator")
-    reg = catalog.get("regions", region, field="--region")
+    system = system_for(catalog, accelerator, field="accelerator")
+    reg = catalog.get("regions", region, field="region")
     usd_per_kwh = region_value(catalog, region, "electricity_usd_per_kwh")
     if usd_per_kwh is None:
         raise InputError(
             f"region {region!r} has no electricity price in the catalog; pick e.g. "
             "'us' or add electricity_usd_per_kwh in an overlay",
-            where="--region",
+            where="region",
         )
     return Setup(
         accel=catalog.get("accelerators", accelerator),
@@ -133,14 +133,14 @@ def _check_inputs(count: int, utilization: float, years: float, egress_gb_per_mo
     (0, 15] or a negative egress (GB/month)."""
     if egress_gb_per_month < 0:
         raise InputError(
-            f"egress {egress_gb_per_month!r} GB/month must be >= 0", where="--egress-gb-per-month"
+            f"egress {egress_gb_per_month!r} GB/month must be >= 0", where="egress_gb_per_month"
         )
     if count < 1:
-        raise InputError(f"count {count!r} must be >= 1", where="--count")
+        raise InputError(f"count {count!r} must be >= 1", where="count")
     if not 0 < utilization <= 1:
-        raise InputError(f"utilization {utilization!r} must be in (0, 1]", where="--utilization")
+        raise InputError(f"utilization {utilization!r} must be in (0, 1]", where="utilization")
     if not 0 < years <= 15:
-        raise InputError(f"years {years!r} must be in (0, 15]", where="--years")
+        raise InputError(f"years {years!r} must be in (0, 15]", where="years")
 
 
 def ownership(catalog: Catalog, s: Setup, kind: str, which: str = "typical") -> tco.Ownership:
@@ -363,7 +363,7 @@ def compare(
     if not options:
         raise InputError(
             f"nothing to compare for {accelerator!r}: no purchase price and no offers",
-            where="--accelerator",
+            where="accelerator",
         )
     return {
         "inputs": inputs,
@@ -382,8 +382,8 @@ def facility_plan(
 ) -> Row:
     """Racks, IT and facility power, PUE and warnings for ``count`` accelerators."""
     if count < 1:
-        raise InputError(f"count {count!r} must be >= 1", where="--count")
-    system = system_for(catalog, accelerator, field="--accelerator")
+        raise InputError(f"count {count!r} must be >= 1", where="count")
+    system = system_for(catalog, accelerator, field="accelerator")
     cool = cooling_for(catalog, system, cooling)
     accel = catalog.get("accelerators", accelerator)
     sizing = facility.size_facility(
@@ -423,7 +423,7 @@ def offer_cost(
     """Cost (USD) of ``accelerator_hours`` useful accelerator-hours on catalog offer ``offer_id``
     (spot: lost work and fallback included; committed: divided by ``utilization``), with the
     low/high ends of the offer's price range. For ``train``/``infer --offer`` to call."""
-    offer = catalog.get("offers", offer_id, field="--offer")
+    offer = catalog.get("offers", offer_id, field="offer")
     prices = _offer_prices(offer)
     per_h = {w: rental_usd_per_useful_h(catalog, offer, utilization, p) for w, p in prices.items()}
     return {

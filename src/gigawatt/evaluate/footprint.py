@@ -118,7 +118,7 @@ def footprint(
     ``water_l = energy_it_kwh x WUE + energy_kwh x EWIF`` (Li et al. 2023). Region figures
     follow :func:`gigawatt.catalog.lookup.region_row_for`; an unknown carbon-free fraction
     counts as 0."""
-    reg = catalog.get("regions", region, field="--region")
+    reg = catalog.get("regions", region, field="region")
     it = energy.accelerator_hours_energy_kwh(accelerator_hours, power_w_per_accelerator)
     pues = _pue_range(catalog, region, cooling, pue)
     fac = [energy.facility_energy_kwh(it, p) for p in pues]
@@ -152,20 +152,20 @@ def pick_offer(
     """The offer named by ``--offer``, else the cheapest on-demand offer of ``accelerator`` at
     ``--venue`` (None when neither is given). Raises InputError when they don't match."""
     if offer is not None:
-        row = catalog.get("offers", offer, field="--offer")
+        row = catalog.get("offers", offer, field="offer")
         if row["accelerator"] != accelerator:
             raise InputError(
-                f"offer {offer!r} rents {row['accelerator']}, not {accelerator}", where="--offer"
+                f"offer {offer!r} rents {row['accelerator']}, not {accelerator}", where="offer"
             )
         return row
     if venue is None:
         return None
-    catalog.get("venues", venue, field="--venue")
+    catalog.get("venues", venue, field="venue")
     rows = [
         o for o in catalog.rows("offers") if o["venue"] == venue and o["accelerator"] == accelerator
     ]
     if not rows:
-        raise InputError(f"venue {venue!r} has no offer for {accelerator}", where="--venue")
+        raise InputError(f"venue {venue!r} has no offer for {accelerator}", where="venue")
     on_demand = [o for o in rows if o["pricing_model"] == "on_demand"] or rows
     return min(on_demand, key=lambda o: float(o["price_usd_per_accel_h"]))
 
@@ -193,7 +193,7 @@ def job_footprint(
     grid (said in ``assumptions``). Cost comes with an offer (``--offer`` or the venue's cheapest
     on-demand offer); without one ``cost_usd`` is None.
     """
-    accel = catalog.get("accelerators", accelerator, field="--accelerator")
+    accel = catalog.get("accelerators", accelerator, field="accelerator")
     chosen = pick_offer(catalog, accelerator, offer=offer, venue=venue)
     notes: list[str] = []
     if region is None:

@@ -116,41 +116,39 @@ def _check_positive(name: str, value: float | None, *, integer: bool = False) ->
 
 
 def _validate(req: InferenceRequest) -> None:
-    _check_positive("--count", req.count, integer=True)
+    _check_positive("count", req.count, integer=True)
     for name, v in (
-        ("--input-tokens", req.input_tokens),
-        ("--output-tokens", req.output_tokens),
-        ("--concurrency", req.concurrency),
-        ("--tp", req.tp),
-        ("--ep", req.ep),
-        ("--pp", req.pp),
+        ("input_tokens", req.input_tokens),
+        ("output_tokens", req.output_tokens),
+        ("concurrency", req.concurrency),
+        ("tp", req.tp),
+        ("ep", req.ep),
+        ("pp", req.pp),
     ):
         _check_positive(name, v, integer=True)
     for name, f in (
-        ("--qps", req.qps),
-        ("--slo-ttft-s", req.slo_ttft_s),
-        ("--slo-tpot-s", req.slo_tpot_s),
+        ("qps", req.qps),
+        ("slo_ttft_s", req.slo_ttft_s),
+        ("slo_tpot_s", req.slo_tpot_s),
     ):
         _check_positive(name, f)
     modes = sum([req.offline, req.qps is not None, req.concurrency is not None])
     if modes > 1:
-        raise InputError("give at most one of --offline, --qps, --concurrency", where="mode")
+        raise InputError("give at most one of offline, qps, concurrency", where="mode")
     if req.trace and (req.input_tokens or req.output_tokens):
-        raise InputError(
-            "give either --trace or --input-tokens/--output-tokens, not both", where="--trace"
-        )
+        raise InputError("give either trace or input_tokens/output_tokens, not both", where="trace")
     if req.precision not in inf.INFERENCE_PRECISIONS:
         raise InputError(
             f"unknown precision {req.precision!r}; allowed: {', '.join(inf.INFERENCE_PRECISIONS)}",
-            where="--precision",
+            where="precision",
         )
     o = req.options
     if not 0.0 <= o.prefix_hit_rate < 1.0:
-        raise InputError(f"must be in [0, 1), got {o.prefix_hit_rate!r}", where="--prefix-hit-rate")
+        raise InputError(f"must be in [0, 1), got {o.prefix_hit_rate!r}", where="prefix_hit_rate")
     if not 0.0 <= o.spec_acceptance < 1.0:
-        raise InputError(f"must be in [0, 1), got {o.spec_acceptance!r}", where="--spec-acceptance")
+        raise InputError(f"must be in [0, 1), got {o.spec_acceptance!r}", where="spec_acceptance")
     if o.spec_tokens < 0:
-        raise InputError(f"must be >= 0, got {o.spec_tokens!r}", where="--spec-tokens")
+        raise InputError(f"must be >= 0, got {o.spec_tokens!r}", where="spec_tokens")
 
 
 @dataclass(frozen=True)
@@ -175,10 +173,10 @@ class _Inputs:
 
 def _resolve(req: InferenceRequest, catalog: Catalog) -> _Inputs:
     """Model, accelerator, lengths and mode of ``req`` (InputError naming a bad flag)."""
-    arch = model_architecture(req.model, catalog, field="--model")
-    row = catalog.get("accelerators", req.accelerator, field="--accelerator")
+    arch = model_architecture(req.model, catalog, field="model")
+    row = catalog.get("accelerators", req.accelerator, field="accelerator")
     inf.engine_constants(req.engine)
-    peak_tflops(row, inf.COMPUTE_PRECISION[req.precision], field="--precision")
+    peak_tflops(row, inf.COMPUTE_PRECISION[req.precision], field="precision")
     shape = inf.model_shape(arch)
     trace_info, trace_rate = None, None
     if req.trace:
@@ -222,27 +220,25 @@ def _user_layout(req: InferenceRequest, x: _Inputs) -> sizing.Layout | None:
     pp = req.pp or 1
     ep = req.ep or (tp if experts and experts % tp == 0 else 1)
     if experts == 0 and ep > 1:
-        raise InputError(f"{req.model} has no experts; --ep must be 1", where="--ep")
+        raise InputError(f"{req.model} has no experts; ep must be 1", where="ep")
     if experts and experts % ep:
-        raise InputError(
-            f"must divide the {experts} experts of {req.model}, got {ep}", where="--ep"
-        )
+        raise InputError(f"must divide the {experts} experts of {req.model}, got {ep}", where="ep")
     if heads % tp:
-        raise InputError(f"must divide the {heads} attention heads, got {tp}", where="--tp")
+        raise InputError(f"must divide the {heads} attention heads, got {tp}", where="tp")
     if pp > layers:
-        raise InputError(f"must be at most the {layers} layers, got {pp}", where="--pp")
+        raise InputError(f"must be at most the {layers} layers, got {pp}", where="pp")
     stage = max(tp, ep)
     if stage % tp or stage % ep:
         raise InputError(
-            f"--tp {tp} and --ep {ep}: the larger must be a multiple of the smaller", where="--tp"
+            f"tp {tp} and ep {ep}: the larger must be a multiple of the smaller", where="tp"
         )
     if stage * pp > req.count:
         raise InputError(
-            f"a replica needs {stage * pp} accelerators but --count is {req.count}", where="--count"
+            f"a replica needs {stage * pp} accelerators but count is {req.count}", where="count"
         )
     if stage * pp > 1 and float(x.hw.scale_up_gb_per_s) <= 0:
         raise InputError(
-            f"{x.row['id']} has no scale-up fabric; --tp, --ep and --pp must be 1", where="--tp"
+            f"{x.row['id']} has no scale-up fabric; tp, ep and pp must be 1", where="tp"
         )
     return sizing.Layout(tp, ep, stage // tp, pp)
 

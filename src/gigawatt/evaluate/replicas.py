@@ -224,8 +224,19 @@ class _Sizer:
         ]
         self._devices = {c[0]: c[1] for c in self.candidates}
         self._rates: dict[tuple[Any, ...], sizing.ReplicaRate] = {}
+        self._sized: dict[tuple[Any, ...], sizing.ReplicaSizing | None] = {}
 
     def size(
+        self, peak_rate_per_s: float | None, ttft_s: float | None, tpot_s: float | None
+    ) -> sizing.ReplicaSizing | None:
+        """The sizing for one load and SLO, remembered (options of one accelerator type in one
+        region ask the same question once per offer)."""
+        key = (peak_rate_per_s, ttft_s, tpot_s)
+        if key not in self._sized:
+            self._sized[key] = self._choose(peak_rate_per_s, ttft_s, tpot_s)
+        return self._sized[key]
+
+    def _choose(
         self, peak_rate_per_s: float | None, ttft_s: float | None, tpot_s: float | None
     ) -> sizing.ReplicaSizing | None:
         def rate_at_slo(layout: sizing.Layout) -> sizing.ReplicaRate:

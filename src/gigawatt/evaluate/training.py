@@ -90,7 +90,7 @@ def hardware_for(
 ) -> tuple[TrainHardware, list[str]]:
     """Hardware figures of ``accelerator`` in its catalog system, plus assumption notes."""
     row = catalog.get("accelerators", accelerator, field="accelerator")
-    peak = peak_tflops(row, precision, field="--precision")
+    peak = peak_tflops(row, precision, field="precision")
     notes: list[str] = []
     system = find_system(catalog, accelerator)
     per_node = (

@@ -11,9 +11,10 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from gigawatt.catalog import Catalog
+from gigawatt.errors import InputError
 from gigawatt.evaluate.table import OptionTable
 from gigawatt.evaluate.table_build import HOURS_PER_DAY, build_option_table
 from gigawatt.optimize.build import CARBON_WEIGHTS, COST_WEIGHTS, Model, Weights, build_model
@@ -31,6 +32,7 @@ from gigawatt.optimize.prune import PRUNE_ABOVE
 from gigawatt.optimize.solve import Solution, solve_model
 from gigawatt.optimize.tolerances import REFERENCE_FLOOR
 from gigawatt.spec import Scenario, check_scenario_refs
+from gigawatt.spec.scenario import Objective
 
 EXPLAIN_MAX_WORKLOADS = 50
 """Above this many workloads, per-workload forced re-solves of the runner-up analysis are
@@ -265,6 +267,7 @@ def plan_scenario(
     meanwhile (restored after, then collecting): the pipeline allocates hundreds of thousands
     of short-lived, acyclic objects next to a large live option table, and generation scans
     took about a fifth of the option table's time on the benchmark."""
+    _check_objective(scenario, objective)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -272,6 +275,20 @@ def plan_scenario(
     finally:
         if enabled:
             gc.enable()
+
+
+def _check_objective(scenario: Scenario, objective: str | None) -> None:
+    """Raise InputError (field ``objective``) for an unknown objective or ``weighted`` without
+    the scenario's weights."""
+    allowed = get_args(Objective)
+    if objective is not None and objective not in allowed:
+        raise InputError(
+            f"unknown objective {objective!r}; allowed: {', '.join(allowed)}", where="objective"
+        )
+    if (objective or scenario.objective) == "weighted" and scenario.weights is None:
+        raise InputError(
+            "needs weights: {cost: ..., carbon: ...} in the scenario", where="objective"
+        )
 
 
 def _plan_scenario(

@@ -62,7 +62,7 @@ def simulate(
         catalog = load_catalog()
     horizon_s = (days if days is not None else sc.days) * 86_400.0
     if horizon_s <= 0:
-        raise InputError(f"must be > 0, got {days!r}", where="--days")
+        raise InputError(f"must be > 0, got {days!r}", where="days")
     started = time.perf_counter()
     world = build_world(sc, catalog, horizon_s, sc.seed if seed is None else seed)
     recorder = metrics.Recorder()

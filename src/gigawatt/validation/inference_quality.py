@@ -38,20 +38,32 @@ SAME_MEASUREMENT_S = 1e-6
 #: disaggregated deployments.)
 
 
-def quality_exclusions(
-    cases: Sequence[InferenceCase], arrays: CaseArrays
-) -> dict[tuple[int, str], str]:
+Exclusions = dict[tuple[int, str], str]
+"""(case index, metric) -> the rule that excludes it."""
+METRICS = ("ttft_s", "tpot_s")
+
+
+def quality_exclusions(cases: Sequence[InferenceCase], arrays: CaseArrays) -> Exclusions:
     """(case index, metric) -> rule that excludes it (R4, R1, R3, R2 above: the first that
     applies); ``arrays`` the same cases as :class:`CaseArrays`."""
-    capacity = arrays.kv_capacity()
-    heads = np.asarray(arrays.model.heads, dtype=float)
-    out: dict[tuple[int, str], str] = {}
+    out: Exclusions = {}
+    _r4_impossible_tp(cases, np.asarray(arrays.model.heads, dtype=float), out)
+    _r1_repeat_spread(cases, out)
+    _r3_same_measurement(cases, out)
+    _r2_ttft_without_queue(cases, arrays.kv_capacity(), out)
+    return out
+
+
+def _r4_impossible_tp(cases: Sequence[InferenceCase], heads: np.ndarray, out: Exclusions) -> None:
     for k, c in enumerate(cases):
         if c.kind == "serving" and c.dp == 1 and heads[k] % c.tp != 0:
-            for metric in ("ttft_s", "tpot_s"):
+            for metric in METRICS:
                 out[(k, metric)] = (
                     f"R4: tp {c.tp} does not divide the model's {heads[k]:.0f} attention heads"
                 )
+
+
+def _r1_repeat_spread(cases: Sequence[InferenceCase], out: Exclusions) -> None:
     groups: dict[tuple[object, ...], list[int]] = {}
     for k, c in enumerate(cases):
         if c.kind == "serving":
@@ -59,20 +71,20 @@ def quality_exclusions(
     for members in groups.values():
         if len(members) < 2:
             continue
-        for metric in ("ttft_s", "tpot_s"):
+        for metric in METRICS:
             values = [getattr(cases[k], metric) for k in members]
-            if None in values:
+            if None in values or max(values) / min(values) - 1.0 <= REPEAT_SPREAD:
                 continue
-            if max(values) / min(values) - 1.0 > REPEAT_SPREAD:
-                spread = max(values) / min(values) - 1.0
-                for k in members:
-                    out.setdefault(
-                        (k, metric),
-                        (
-                            f"R1: {len(members)} repeated measurements spread {spread:.0%}"
-                            f" > {REPEAT_SPREAD:.0%}"
-                        ),
-                    )
+            spread = max(values) / min(values) - 1.0
+            for k in members:
+                out.setdefault(
+                    (k, metric),
+                    f"R1: {len(members)} repeated measurements spread {spread:.0%}"
+                    f" > {REPEAT_SPREAD:.0%}",
+                )
+
+
+def _r3_same_measurement(cases: Sequence[InferenceCase], out: Exclusions) -> None:
     labels: dict[tuple[object, ...], list[int]] = {}
     for k, c in enumerate(cases):
         if c.kind == "serving" and c.ttft_s is not None and c.tpot_s is not None:
@@ -91,11 +103,16 @@ def quality_exclusions(
         if len(configs) < 2:
             continue
         for k in members:
-            for metric in ("ttft_s", "tpot_s"):
+            for metric in METRICS:
                 out.setdefault(
                     (k, metric),
                     f"R3: the same measurement is recorded under {len(configs)} configurations",
                 )
+
+
+def _r2_ttft_without_queue(
+    cases: Sequence[InferenceCase], capacity: np.ndarray, out: Exclusions
+) -> None:
     for k, c in enumerate(cases):
         if c.kind != "serving" or c.ttft_s is None or not c.tpot_s or c.concurrency is None:
             continue
@@ -106,4 +123,3 @@ def quality_exclusions(
                 f"R2: TTFT = {ratio:.0f} TPOT > {TTFT_OVER_TPOT_LIMIT:.0f} with all"
                 f" {c.concurrency:g} sequences in the KV cache ({capacity[k]:.0f})",
             )
-    return out
