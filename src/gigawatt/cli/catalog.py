@@ -10,7 +10,9 @@ import typer
 from gigawatt.cli.import_skypilot import import_skypilot
 from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
 
-catalog_app = typer.Typer(help="Browse the bundled catalog (plus overlays).", no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Browse the bundled catalog (plus overlays).", no_args_is_help=True, rich_markup_mode=None
+)
 
 CATALOG_TABLES = (
     "accelerators",
