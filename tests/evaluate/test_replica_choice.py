@@ -168,6 +168,7 @@ def test_cache_is_per_catalog(catalog: Catalog) -> None:
 
 
 def test_edge_example_runs_one_device_per_site() -> None:
+    pytest.importorskip("scipy")  # the plan needs gigawatt[plan]
     plan = plan_scenario(load_scenario(EDGE), load_catalog(use_env=False), explain=False)
     d = plan.to_dict()
     store = [a for a in d["assignments"] if a["workload"] == "store-assistant"]

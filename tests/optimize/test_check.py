@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 from helpers_optimize import catalog, scenario, serving, solve_checked, table_for
 
 from gigawatt.optimize import build, check
@@ -46,6 +47,7 @@ def test_checker_imports_nothing_from_the_builder() -> None:
 
 
 def test_carbon_ceiling_is_checked() -> None:
+    pytest.importorskip("scipy")  # solving needs gigawatt[plan]
     spec = scenario([serving("chat")])
     table = table_for(spec)
     clean = solve_checked(table, spec, CARBON_WEIGHTS)
