@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gigawatt.errors import InputError, closest
@@ -309,23 +309,37 @@ def validation_error(exc: ValidationError, source: str, marks: Marks | None = No
 # --- public entry points ----------------------------------------------------------------------
 
 
-def parse_scenario(
-    data: Any, *, source: str = "<scenario>", marks: Marks | None = None
-) -> Scenario:
-    """Validate already-parsed data (from YAML, JSON or Python) into a :class:`Scenario`.
+M = TypeVar("M", bound=BaseModel)
 
-    Raises :class:`InputError` (one line) on the first problem, counting the others.
+
+def parse_document(
+    model: type[M], data: Any, *, source: str, marks: Marks | None, expected: str
+) -> M:
+    """Validate already-parsed data into ``model`` (the one rule of every input document).
+
+    Raises :class:`InputError` (one line, ``source:line:col`` when ``marks`` are given) on the
+    first problem, counting the others; ``expected`` says what the top level must hold.
     """
     if not isinstance(data, Mapping):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
-        raise InputError(
-            f"a scenario must be a mapping with at least name and workloads, got {got}",
-            where=source,
-        )
+        raise InputError(f"{expected}, got {got}", where=source)
     try:
-        return Scenario.model_validate(dict(data))
+        return model.model_validate(dict(data))
     except ValidationError as exc:
         raise validation_error(exc, source, marks) from None
+
+
+def parse_scenario(
+    data: Any, *, source: str = "<scenario>", marks: Marks | None = None
+) -> Scenario:
+    """Validate already-parsed data (from YAML, JSON or Python) into a :class:`Scenario`."""
+    return parse_document(
+        Scenario,
+        data,
+        source=source,
+        marks=marks,
+        expected="a scenario must be a mapping with at least name and workloads",
+    )
 
 
 def _resolve_model_paths(data: Any, base: Path) -> None:

@@ -10,15 +10,14 @@ becomes one :class:`~gigawatt.errors.InputError` such as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from gigawatt.errors import InputError, closest
+from gigawatt.errors import closest
 from gigawatt.spec._base import Count, FieldError, SpecModel, duplicates
-from gigawatt.spec.loading import Marks, read_yaml, validation_error
+from gigawatt.spec.loading import Marks, parse_document, read_yaml
 
 JobKind = Literal["training", "fine_tune", "batch"]
 PositiveCount = Annotated[Count, Field(ge=1)]
@@ -328,21 +327,15 @@ class SimulationScenario(SpecModel):
 def parse_simulation(
     data: Any, *, source: str = "<simulation>", marks: Marks | None = None
 ) -> SimulationScenario:
-    """Validate already-parsed data into a :class:`SimulationScenario`.
-
-    Raises :class:`InputError` (one line, ``source:line:col`` when ``marks`` are given) on the
-    first problem, counting the others.
-    """
-    if not isinstance(data, Mapping):
-        got = "an empty document" if data is None else f"a {type(data).__name__}"
-        raise InputError(
-            f"a simulation scenario must be a mapping with at least fleet, got {got}",
-            where=source,
-        )
-    try:
-        return SimulationScenario.model_validate(dict(data))
-    except ValidationError as exc:
-        raise validation_error(exc, source, marks) from None
+    """Validate already-parsed data into a :class:`SimulationScenario` (the rule of
+    :func:`gigawatt.spec.loading.parse_document`)."""
+    return parse_document(
+        SimulationScenario,
+        data,
+        source=source,
+        marks=marks,
+        expected="a simulation scenario must be a mapping with at least fleet",
+    )
 
 
 def _resolve_trace_paths(data: Any, base: Path) -> None:
