@@ -75,3 +75,31 @@ def test_cover_violation_comes_with_sizing() -> None:
     kinds = {v.split(" ")[0] for v in report["violations"]}
     assert kinds == {"sizing", "cover"}
     assert "cover" not in report["checked"]  # implied by (1) and (2): not counted
+
+
+def test_owned_pool_in_a_region_id_with_a_colon() -> None:
+    """Cloud region ids hold ':' (``aws:us-east-1``); owned hardware there is still counted."""
+    pytest.importorskip("scipy")  # solving needs gigawatt[plan]
+    from gigawatt.optimize.plan import plan_scenario
+    from gigawatt.spec import parse_scenario
+
+    spec = parse_scenario(
+        {
+            "name": "owned-in-a-cloud-region",
+            "horizon_days": 30,
+            "workloads": [serving("chat")],
+            "venues": ["onprem"],
+            "owned_hardware": [
+                {
+                    "venue": "onprem",
+                    "region": "aws:us-east-1",
+                    "accelerator": "h100-sxm",
+                    "count": 8,
+                }
+            ],
+        }
+    )
+    d = plan_scenario(spec, catalog(), explain=False).to_dict()
+    assert d["status"] == "plan"
+    assert {a["pricing_model"] for a in d["assignments"]} == {"owned"}
+    assert d["check"]["ok"], d["check"]["violations"]

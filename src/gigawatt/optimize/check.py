@@ -247,8 +247,9 @@ def check_commitment_pools(p: PlanCheck) -> None:
                     f"pool {key} day {day:g}: {load} accelerators > pool {p.pool_sizes.get(key)}"
                 )
     for key, n in p.pool_sizes.items():
-        if key.startswith("owned:"):
-            site = tuple(key.split(":", 3)[1:])
+        pool = p.table.pools.get(key)
+        if pool is not None and pool.payment == "owned":
+            site = (pool.venue, pool.region, pool.accelerator)  # region ids may hold ':'
             owned = sum(
                 h.count
                 for h in p.scenario.owned_hardware
