@@ -12,6 +12,7 @@ of many workloads sharing a few models costs a few model evaluations per acceler
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -58,9 +59,9 @@ class Lengths:
 
     @classmethod
     def fixed(cls, isl: float, osl: float, seed: int = 0) -> Lengths:
-        """:data:`~gigawatt.models.serving.MC_SAMPLES` requests of ``isl`` / ``osl`` tokens."""
-        n = srv.MC_SAMPLES
-        return cls(np.full(n, float(isl)), np.full(n, float(osl)), seed, (isl, osl, seed))
+        """:data:`~gigawatt.models.serving.MC_SAMPLES` requests of ``isl`` / ``osl`` tokens
+        (one shared, read-only instance per distinct lengths and seed)."""
+        return _fixed_lengths(float(isl), float(osl), seed)
 
     @classmethod
     def drawn(cls, isl: F64, osl: F64, seed: int) -> Lengths:
@@ -71,6 +72,14 @@ class Lengths:
     def means(self) -> tuple[float, float]:
         """Mean prompt and output lengths [tokens] (exact for equal lengths)."""
         return float(np.mean(self.isl)), float(np.mean(self.osl))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fixed_lengths(isl: float, osl: float, seed: int) -> Lengths:
+    n = srv.MC_SAMPLES
+    isl_a, osl_a = np.full(n, isl), np.full(n, osl)
+    isl_a.flags.writeable = osl_a.flags.writeable = False
+    return Lengths(isl_a, osl_a, seed, (isl, osl, seed))
 
 
 class ServingCache:
