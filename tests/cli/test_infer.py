@@ -283,3 +283,13 @@ def test_json_is_one_library_call_with_footprint(run_cli: Run) -> None:
     result = plan_inference(req, load_catalog(use_env=False), venue="lambda", hours=2.0)
     assert d == json.loads(json.dumps(result.to_dict()))
     assert d["serving_hours"] == 2.0 and d["cost_usd"] > 0 and d["usd_per_million_tokens"] > 0
+
+
+def test_overloaded_fleet_reports_no_number_in_flight(run_cli: Run) -> None:
+    """An open loop above capacity has no steady state: requests in flight are unknown, not 4e7."""
+    d = infer_json(
+        run_cli,
+        *("--model", "llama-3.1-70b", "--accelerator", "h100-sxm", "--count", "8", "--qps", "20"),
+    )
+    assert d["message"].startswith("overloaded")
+    assert d["concurrency"] is None

@@ -420,7 +420,8 @@ def _fleet_result(
     mi, mo = x.means
     s_isl, s_osl, rng = _draw(req, x)
     per_rep_devices = int(_f(rep.devices))
-    scalar, closed, rate, conc = _steady_state(req, x, rep, replicas)
+    scalar, closed, rate, in_flight = _steady_state(req, x, rep, replicas)
+    conc: float | None = in_flight
     ttft, tpot = lat.latency_samples(rep, scalar, s_isl, s_osl, closed=closed, rng=rng)
     thr_out = replicas * scalar.output_tokens_per_s
     if rate is None:
@@ -431,6 +432,7 @@ def _fleet_result(
             f"overloaded: {x.qps:.3g} requests/s exceeds the capacity of {replicas} replica(s) "
             f"(~{thr_out / mo:.3g} requests/s); latencies are unbounded"
         )
+        conc = None  # the queue grows without bound: no steady number in flight
     layout = {
         "tp": cand.tp,
         "ep": cand.ep,
