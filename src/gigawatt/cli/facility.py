@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from gigawatt.cli.options import JsonFlag
+from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
 
 
 def facility(
@@ -30,12 +29,11 @@ def facility(
 ) -> None:
     """Size racks, IT and facility power for N accelerators, with warnings."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.cli.options import cli_catalog
     from gigawatt.evaluate.economics import facility_plan
 
     plan = facility_plan(cli_catalog(ctx), accelerator, count, cooling, site_power_mw)
     if as_json:
-        typer.echo(json.dumps(plan, indent=2, default=str))
+        print_json(plan)
         return
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.report.tables import print_tables, rows_table

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gigawatt.cli.options import JsonFlag
+from gigawatt.cli.options import JsonFlag, cli_catalog, overlay_paths, print_json
 
 
 def import_skypilot(
@@ -38,16 +37,11 @@ def import_skypilot(
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.adapters.skypilot import import_skypilot as run
     from gigawatt.adapters.skypilot import write_overlay
-    from gigawatt.cli.options import cli_catalog, overlay_paths
 
     result = run(vms_csv, cli_catalog(ctx), venue=venue, source=source, as_of=as_of)
     written = write_overlay(result, out, overlay_paths(ctx)) if out and result.imported else []
     if as_json:
-        typer.echo(
-            json.dumps(
-                {**result.to_dict(), "written": [str(p) for p in written]}, indent=2, default=str
-            )
-        )
+        print_json({**result.to_dict(), "written": [str(p) for p in written]})
         return
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.report.tables import print_tables, rows_table

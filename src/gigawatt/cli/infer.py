@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.options import JsonFlag, OfferOption, RegionOption, VenueOption
+from gigawatt.cli.options import (
+    JsonFlag,
+    OfferOption,
+    RegionOption,
+    VenueOption,
+    cli_catalog,
+    print_json,
+)
 
 ModelOpt = Annotated[str, typer.Option("--model", help="Catalog model id or a config.json path.")]
 AcceleratorOpt = Annotated[str, typer.Option("--accelerator", help="Catalog accelerator id.")]
@@ -118,7 +124,6 @@ def infer(
     """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
     --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.cli.options import cli_catalog
     from gigawatt.evaluate.inference import InferenceRequest, plan_inference
     from gigawatt.models.serving import ServingOptions
 
@@ -151,7 +156,7 @@ def infer(
         req, cli_catalog(ctx), offer=offer, venue=venue, region=region, hours=hours
     )
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        print_json(result.to_dict())
         return
     _render(result.to_dict())
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gigawatt.cli.options import JsonFlag
+from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
 
 EXIT_INFEASIBLE = 3
 
@@ -47,7 +46,6 @@ def plan(
     input. Method: docs/models/plan.md.
     """
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.cli.options import cli_catalog
     from gigawatt.optimize.plan import plan_scenario
     from gigawatt.optimize.solve import SolverMissingError
     from gigawatt.spec import load_scenario
@@ -65,7 +63,7 @@ def plan(
 
         report.write_text(plan_html(d), encoding="utf-8")
     if as_json:
-        typer.echo(json.dumps(d, indent=2))
+        print_json(d)
     elif markdown:
         # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
         from gigawatt.report.markdown import plan_markdown

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.options import JsonFlag
+from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
 
 _KPI_ROWS = (
     ("gpu_utilization", "accelerator utilisation (allocated / in service)"),
@@ -54,7 +53,6 @@ def simulate(
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.cli.options import cli_catalog
     from gigawatt.report.simulation import simulation_html
     from gigawatt.simulate.run import simulate as run_sim
     from gigawatt.simulate.run import write_outputs
@@ -72,7 +70,7 @@ def simulate(
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(simulation_html(sc.name, result.kpis, result.series), encoding="utf-8")
     if as_json:
-        typer.echo(json.dumps({"scenario": sc.name, **result.kpis}, indent=2, default=str))
+        print_json({"scenario": sc.name, **result.kpis})
         return
     _print(sc.name, result.kpis)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from gigawatt.cli.options import JsonFlag
+from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
 
 
 def tco(
@@ -41,7 +40,6 @@ def tco(
 ) -> None:
     """Compare owning, colocating, reserving, on-demand, spot and contracts ($/useful GPU-hour)."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.cli.options import cli_catalog
     from gigawatt.evaluate.economics import compare
 
     result = compare(
@@ -55,7 +53,7 @@ def tco(
         egress_gb_per_month,
     )
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.report.decision import tco_tables

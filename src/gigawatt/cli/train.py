@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from gigawatt.cli.options import JsonFlag, OfferOption, RegionOption, VenueOption, print_json
+from gigawatt.cli.options import (
+    JsonFlag,
+    OfferOption,
+    RegionOption,
+    VenueOption,
+    cli_catalog,
+    print_json,
+)
 
 _Int = Annotated[int | None, typer.Option(help="Fix this layout size (default: searched).")]
 _Model = Annotated[str, typer.Option("--model", help="Model id or path to a config.json.")]
@@ -132,7 +139,6 @@ def train(
     """How long training takes, how many accelerator-hours, with which layout and goodput; with
     --offer/--venue/--region also energy, carbon, water and cost."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.cli.options import cli_catalog
     from gigawatt.evaluate.training import plan_training
 
     result = plan_training(
