@@ -20,7 +20,12 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.catalog.lookup import accelerator_power_kw, region_value
 from gigawatt.catalog.schema import PREEMPTIBLE_PRICING
-from gigawatt.evaluate.performance import Performance, PerformanceCache, serving_lengths
+from gigawatt.evaluate.performance import (
+    HOURS_PER_DAY,
+    Performance,
+    PerformanceCache,
+    serving_lengths,
+)
 from gigawatt.evaluate.screen import Option, WorkloadScreen, screen_scenario
 from gigawatt.evaluate.table import OptionTable, Pool, TableOption
 from gigawatt.evaluate.table_costs import (
@@ -41,7 +46,6 @@ from gigawatt.evaluate.table_pools import (
 )
 from gigawatt.spec import Scenario, TrainingWorkload
 
-HOURS_PER_DAY = 24.0
 Cheapest = dict[int, tuple[list[Option], int]]
 """``id(screen)`` -> (options kept by :func:`cheapest_per_group`, how many it dropped)."""
 

@@ -24,10 +24,10 @@ from gigawatt.errors import InputError
 from gigawatt.evaluate.economics import assumptions, unit_price_usd
 from gigawatt.evaluate.screen import Option
 from gigawatt.evaluate.table import Pool
-from gigawatt.models import tco
+from gigawatt.models import energy, tco
 from gigawatt.spec import Scenario
 
-HOURS_PER_MONTH = 8760.0 / 12.0
+HOURS_PER_MONTH = energy.HOURS_PER_YEAR / 12.0
 
 PoolTerms = tuple[float | None, int | None, str]
 """(USD per accelerator over the horizon, or None when unpriced; most accelerators, or None;

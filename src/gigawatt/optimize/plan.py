@@ -15,8 +15,9 @@ from typing import Any, get_args
 
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
+from gigawatt.evaluate.performance import HOURS_PER_DAY
 from gigawatt.evaluate.table import OptionTable
-from gigawatt.evaluate.table_build import HOURS_PER_DAY, build_option_table
+from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.optimize.build import CARBON_WEIGHTS, COST_WEIGHTS, Model, Weights, build_model
 from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.explain import (
