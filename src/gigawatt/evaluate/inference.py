@@ -218,7 +218,7 @@ def _user_layout(req: InferenceRequest, x: _Inputs) -> sizing.Layout | None:
     heads, experts, layers = int(x.shape.heads), int(x.shape.experts), int(x.shape.layers)
     tp = req.tp or 1
     pp = req.pp or 1
-    ep = req.ep or (tp if experts and experts % tp == 0 else 1)
+    ep = req.ep or sizing.expert_parallel(x.shape, tp)
     if experts == 0 and ep > 1:
         raise InputError(f"{req.model} has no experts; ep must be 1", where="ep")
     if experts and experts % ep:

@@ -65,8 +65,14 @@ def layout_for(m: inf.ModelShape, hw: inf.HardwareShape, n: int) -> Layout | Non
     pp = n // tp
     if tp * pp != n or pp > int(m.layers):
         return None
+    return Layout(tp, expert_parallel(m, tp), 1, pp)
+
+
+def expert_parallel(m: inf.ModelShape, tp: int) -> int:
+    """Expert-parallel size that goes with ``tp``: ``tp`` when it divides the experts, else 1
+    (dense models: 1)."""
     experts = int(m.experts)
-    return Layout(tp, tp if experts and experts % tp == 0 else 1, 1, pp)
+    return tp if experts and experts % tp == 0 else 1
 
 
 def layout_ladder(m: inf.ModelShape, hw: inf.HardwareShape, max_n: int) -> list[Layout]:
