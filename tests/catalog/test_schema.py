@@ -14,7 +14,10 @@ UNIT_SUFFIXES = re.compile(
     r"|usd_per_kwh|usd_per_kw_month|usd_per_gb|gco2_per_kwh|l_per_kwh|fraction|params_b|deg|size"
     r"|months|year|years|kw_per_rack|usd_per_mw|mw|kwh|kg|kgco2e|l|s|h|days|tb)(_low|_high)?$"
 )
-COUNT_NAMES = re.compile(r"^accelerators_per_(system|instance)$|^pue(_low|_high)?$|^rack_units$")
+COUNT_NAMES = re.compile(
+    r"^accelerators_per_(system|instance)$|^max_accelerators(_low|_high)?$"
+    r"|^pue(_low|_high)?$|^rack_units$"
+)
 
 
 def attr(**kw: object) -> Attribute:

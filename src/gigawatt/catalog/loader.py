@@ -28,6 +28,7 @@ TABLES = (
     "cooling",
     "cost_assumptions",
     "water_factors",
+    "fallbacks",
 )
 BUNDLED_DIR = Path(__file__).parent / "data"
 ENV_VAR = "GIGAWATT_CATALOG_PATH"

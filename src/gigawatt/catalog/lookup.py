@@ -1,6 +1,7 @@
 """Catalog questions several layers ask, answered once: which system carries an accelerator, how
-much power that system draws, which family an offer's pricing model belongs to, and which row
-supplies a region's figure when the region has none of its own.
+much power that system draws, which family an offer's pricing model belongs to, which row
+supplies a region's figure when the region has none of its own, which stated fallback stands in
+when no row does, and how many accelerators an offer can supply at once.
 
 ``evaluate`` (training, economics, footprint, the option table) and ``simulate`` call these
 functions instead of reading the rows their own way, so the same accelerator gets the same system
@@ -136,3 +137,90 @@ def region_value(catalog: Catalog, region: str, key: str) -> float | None:
     """The figure ``key`` of ``region`` by the fallback rule of :func:`region_row_for`."""
     row = region_row_for(catalog, region, key)
     return None if row is None else float(row[key])
+
+
+WORLD_AREA = "world"
+"""Id of the fallbacks row that applies where the region's own area has no figure."""
+
+
+def offer_capacity(catalog: Catalog, offer_id: str) -> tuple[int, int, int] | None:
+    """(low, typical, high) most accelerators one buyer can obtain at once from offer
+    ``offer_id`` (accelerators, whole instances), or None when the row gives no
+    ``max_accelerators`` (unknown: an overlay offer without the columns).
+
+    ``max_accelerators`` (typical) is what a buyer can expect without a bespoke deal; ``_high``
+    the largest allocation published for that kind of offer (may need a negotiated deal);
+    ``_low`` one instance for pay-per-use. Missing ends default to the typical value. The
+    bundled figures come from one rule per pricing model, each end sourced or labelled in the
+    row's ``assumptions`` (docs/data/prices-and-regions.md): spot from the skypilot-org
+    spot-traces availability probes (typical 16), on-demand an assumption bounded by one AWS
+    Capacity Block (typical 64, high 512), AWS Capacity Blocks from AWS's limits (64 and 256
+    instances), committed offers from Lambda's 16-2,000+ GPU clusters (high 50,000).
+
+    Raises InputError (closest ids) for an unknown ``offer_id``.
+    """
+    offer = catalog.get("offers", offer_id, field="offer")
+    typical = offer.get("max_accelerators")
+    if typical is None:
+        return None
+    low = offer.get("max_accelerators_low")
+    high = offer.get("max_accelerators_high")
+    return (
+        int(typical if low is None else low),
+        int(typical),
+        int(typical if high is None else high),
+    )
+
+
+def _fallback_row(catalog: Catalog, region: Row, key: str) -> Row | None:
+    """The fallbacks row giving ``key`` for ``region``: its area's (the country's when the
+    region names none), else the world row, else None."""
+    regions = catalog.tables.get("regions", {})
+    country = regions.get(str(region.get("country") or ""), {})
+    fallbacks = catalog.tables.get("fallbacks", {})
+    for area in (region.get("area"), country.get("area"), WORLD_AREA):
+        row = fallbacks.get(str(area or ""))
+        if row is not None and row.get(key) is not None:
+            return row
+    return None
+
+
+def _ends(row: Row, key: str) -> tuple[float, float, float]:
+    """(value, low, high) of ``key`` in ``row``; a missing ``<key>_low``/``_high`` is the value."""
+    value = float(row[key])
+    low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
+    return value, value if low is None else float(low), value if high is None else float(high)
+
+
+def region_value_or_fallback(
+    catalog: Catalog, region: str, key: str
+) -> tuple[float, float, float, str | None] | None:
+    """(value, low, high, fallback note) of the region figure ``key`` (a regions column, in its
+    unit: ``electricity_usd_per_kwh`` USD/kWh, ``grid_gco2_per_kwh`` gCO2e/kWh, ``pue``...).
+
+    The region's own figure (or its country's, by the rule of :func:`region_row_for`) comes
+    with note None and its ``<key>_low``/``_high`` where the table has them (else the value).
+    Without one, the fallbacks row of the region's ``area`` (a continent), else the ``world``
+    row, stands in, with a note naming the region, the area, the figure and its range: unknown
+    is never free. The fallback's ``high`` end is a conservative bound (a sourced region of
+    the area never exceeds it); callers that must never favour a region for lacking data use
+    it. None when neither the region nor the fallbacks give the figure (e.g.
+    ``carbon_free_fraction``, which stays unknown).
+
+    Sources: GlobalPetrolPrices business electricity prices by continent (Q2 2025), OWID
+    grid intensities (codecarbon copy), Uptime Institute PUE surveys (fallbacks.csv).
+    Raises InputError (closest ids) for an unknown ``region``.
+    """
+    row = catalog.get("regions", region, field="region")
+    own = region_row_for(catalog, region, key)
+    if own is not None:
+        return (*_ends(own, key), None)
+    fallback = _fallback_row(catalog, row, key)
+    if fallback is None:
+        return None
+    value, low, high = _ends(fallback, key)
+    note = (
+        f"region {region} has no {key}: {fallback['name']} fallback {value:g} "
+        f"(range {low:g}-{high:g}, fallbacks.csv {fallback['id']})"
+    )
+    return value, low, high, note

@@ -24,6 +24,7 @@ CATALOG_TABLES = (
     "cooling",
     "cost_assumptions",
     "water_factors",
+    "fallbacks",
 )
 """Tables listed by ``gigawatt catalog <table>`` (all of gigawatt.catalog.TABLES; a test checks)."""
 

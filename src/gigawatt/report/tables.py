@@ -63,8 +63,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "price_usd_per_accel_h_low",
         "price_usd_per_accel_h",
         "price_usd_per_accel_h_high",
+        "max_accelerators",
         "as_of",
     ),
+    "fallbacks": ("id", "electricity_usd_per_kwh", "grid_gco2_per_kwh", "pue", "as_of"),
     "cooling": ("id", "name", "max_kw_per_rack", "pue", "build_capex_usd_per_mw", "wue_l_per_kwh"),
     "water_factors": (
         "id",
