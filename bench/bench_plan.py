@@ -99,7 +99,7 @@ def _workload(i: int, rng: np.random.Generator) -> dict[str, Any]:
         "kind": "rag" if kind == "rag" else "online_inference",
         "model": model,
         "qps": float(rng.uniform(0.1, 20.0)),
-        "peak_to_mean_ratio": 2.0,
+        "load": {"shape": "diurnal", "peak_to_mean": 2.0},
         "input_tokens_per_request": 1000,
         "output_tokens_per_request": 250,
         "users_region": users,

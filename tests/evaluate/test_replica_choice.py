@@ -116,7 +116,6 @@ def _table_accelerators(
                     "kind": "online_inference",
                     "model": model,
                     "qps": qps,
-                    "peak_to_mean_ratio": 1.0,
                     "input_tokens_per_request": 1024,
                     "output_tokens_per_request": 256,
                     "precision": precision,
@@ -126,9 +125,15 @@ def _table_accelerators(
         }
     )
     table = build_option_table(scenario, catalog)
-    found = {o.accelerators for o in table.options if o.accelerator == accelerator and o.slo_met}
+    mine = [o for o in table.options if o.accelerator == accelerator and o.slo_met]
+    found = {o.accelerators for o in mine if o.payment != "pay_per_use"}
     assert len(found) == 1, found
-    return found.pop()
+    need = found.pop()
+    for o in mine:  # rented in whole instances: at least the replicas' accelerators
+        if o.payment == "pay_per_use":
+            instance = catalog.tables["offers"][o.offer]["accelerators_per_instance"]
+            assert o.unit_accelerators % instance == 0 and o.accelerators >= need
+    return need
 
 
 @pytest.mark.parametrize(("model", "accelerator", "precision", "qps", "ttft", "tpot"), CASES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from gigawatt.catalog import Catalog, load_catalog
@@ -23,10 +24,24 @@ AWS_A100 = "aws-p4de-a100-sxm-80gb-on-demand-us-east-1"  # 3.4309
 
 
 def catalog() -> Catalog:
-    """The bundled catalog, loaded once."""
+    """The bundled catalog, loaded once, with every offer rented per accelerator (instances of
+    one accelerator and no capacity limit), so that the hand-solvable cases stay hand-solvable;
+    tests of whole instances and capacity use :func:`bundled`."""
     if not _CATALOG:
-        _CATALOG.append(load_catalog())
+        cat = load_catalog()
+        per_accelerator = copy.deepcopy(cat)
+        for row in per_accelerator.tables["offers"].values():
+            row["accelerators_per_instance"] = 1
+            for key in ("max_accelerators_low", "max_accelerators", "max_accelerators_high"):
+                row[key] = None
+        _CATALOG.extend([per_accelerator, cat])
     return _CATALOG[0]
+
+
+def bundled() -> Catalog:
+    """The bundled catalog as shipped (whole instances, capacity limits)."""
+    catalog()
+    return _CATALOG[1]
 
 
 def price(offer: str) -> float:
@@ -116,6 +131,7 @@ def solve_checked(
             reported_cost_usd=sol.cost_usd,
             reported_co2_kg=sol.co2_location_kg,
             carbon_ceiling_kg=kw.get("carbon_ceiling_kg"),
+            time_use=sol.time_use,
         )
         assert report["ok"], report["violations"]
     return sol

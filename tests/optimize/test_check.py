@@ -34,7 +34,7 @@ def test_check_steps_mirror_define_steps() -> None:
     defined = _calls(build.build_model, "define_")
     checked = _calls(check.check_plan, "check_")
     assert defined == checked
-    assert len(defined) == 10
+    assert len(defined) == 12
     for name in defined:
         assert getattr(check, f"check_{name}").__doc__
 

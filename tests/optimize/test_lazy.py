@@ -57,7 +57,7 @@ def _table(seed: int, cap: float) -> OptionTable:
                     power_kw_per_unit=rng.uniform(1, 10),
                     it_power_kw_per_unit=1.0,
                     pool="offer:p" if pooled else None,
-                    window_days=(start, start + 10.0),
+                    windows=((start, start + 10.0),),
                     slo_met=True,
                     detail="synthetic",
                 )

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from gigawatt.errors import InputError, unknown_id_error
+from gigawatt.evaluate.demand import peak_to_mean
 from gigawatt.spec import (
     KINDS,
     SCHEMA_ID,
@@ -155,7 +156,8 @@ def test_example_fields_are_read() -> None:
     assert tune.total_tokens == pytest.approx(1.2e9)
     serve = startup.workload("support-chat")
     assert isinstance(serve, OnlineInferenceWorkload)
-    assert serve.peak_qps == pytest.approx(12.0)
+    assert serve.load.shape == "bursty" and serve.load.peak_to_mean == pytest.approx(3.0)
+    assert serve.qps * peak_to_mean(serve) == pytest.approx(12.0)
     assert serve.slo.p95_tpot_s == pytest.approx(0.05)
     assert startup.limits.budget_usd == pytest.approx(150_000)
     with pytest.raises(KeyError):
@@ -229,11 +231,11 @@ BAD_FILES: dict[str, tuple[str, list[str]]] = {
     "yaml-syntax.yaml": ("7:29", ["expected ',' or ']'", "flow sequence at 6:10"]),
     "unknown-key.yaml": (
         "22:7",
-        ["workloads[2].slo.p95_latncy_s: unknown key", "did you mean 'p95_latency_s'?"],
+        ["workloads[2].slo.p95_latncy_s: unknown key", "p95_ttft_s", "p95_e2e_s (end to end)"],
     ),
     "unknown-top-key.yaml": ("2:1", ["horizon_day: unknown key", "did you mean 'horizon_days'?"]),
     "negative-tokens.yaml": ("6:13", ["workloads[0].tokens = -5: must be > 0"]),
-    "negative-latency.yaml": ("22:22", ["workloads[2].slo.p95_latency_s = -1: must be > 0"]),
+    "negative-latency.yaml": ("22:18", ["workloads[2].slo.p95_e2e_s = -1: must be > 0"]),
     "empty-workloads.yaml": ("3:12", ["workloads = []: must have at least 1 item"]),
     "duplicate-names.yaml": (
         "10:11",
@@ -329,12 +331,27 @@ RULES: list[tuple[dict[str, Any], list[str]]] = [
     (scenario(chat(qps=True)), ["workloads[0].qps = True: must be a number"]),
     (scenario(chat(qps="4")), ["workloads[0].qps = '4': must be a number, not a string"]),
     (scenario(chat(qps=math.nan)), ["workloads[0].qps = nan: must be a finite number"]),
-    (scenario(chat(peak_to_mean_ratio=0.5)), ["peak_to_mean_ratio = 0.5: must be >= 1"]),
+    (
+        scenario(chat(load={"shape": "bursty", "peak_to_mean": 8, "peak_share": 0.2})),
+        ["workloads[0].load.peak_share = 0.2: peak_to_mean x peak_share = 1.6 must be <= 1"],
+    ),
+    (
+        scenario(chat(load={"shape": "diurnal", "peak_to_mean": 3})),
+        ["workloads[0].load.peak_to_mean = 3: must be <= 2 for a sinusoidal day"],
+    ),
+    (
+        scenario(chat(load={"shape": "steady", "peak_share": 0.5})),
+        ["workloads[0].load.peak_share = 0.5: does not apply to shape 'steady'"],
+    ),
+    (
+        scenario(chat(slo={"p95_ms": 5})),
+        ["workloads[0].slo.p95_ms: unknown key; a latency objective names its metric"],
+    ),
     (scenario(chat(name="my chat")), ["workloads[0].name = 'my chat': must be letters, digits"]),
     (scenario(chat(slo={})), ["workloads[0].slo: set at least one of p95_ttft_s"]),
     (
-        scenario(chat(slo={"p95_ttft_s": 2, "p95_latency_s": 1})),
-        ["workloads[0].slo.p95_latency_s = 1: must be >= p95_ttft_s = 2"],
+        scenario(chat(slo={"p95_ttft_s": 2, "p95_e2e_s": 1})),
+        ["workloads[0].slo.p95_e2e_s = 1: must be >= p95_ttft_s = 2"],
     ),
     (scenario(chat(precision="fp6")), ["precision = 'fp6': allowed: fp32, bf16", "; did you mean"]),
     (
@@ -510,10 +527,10 @@ def test_defaults() -> None:
     assert loaded.limits.budget_usd is None and loaded.limits.power_caps == []
     online, batch = loaded.workloads
     assert isinstance(online, OnlineInferenceWorkload)
-    assert (online.precision, online.kv_cache_precision, online.peak_to_mean_ratio) == (
+    assert (online.precision, online.kv_cache_precision, online.load.shape) == (
         "bf16",
         None,
-        1.0,
+        "steady",
     )
     assert (online.start_day, online.users_region, online.venues) == (0.0, None, None)
     assert online.data.allowed_jurisdictions is None

@@ -26,6 +26,7 @@ from typing import Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
+from gigawatt.evaluate.demand import peak_to_mean
 from gigawatt.evaluate.replicas import Lengths, ServingCache, ServingSetup, size_replicas
 from gigawatt.evaluate.training import TrainOptions, plan_training
 from gigawatt.models.sizing import ReplicaSizing
@@ -238,7 +239,7 @@ def _load(workload: Workload, region: str, catalog: Catalog) -> _Load | None:
             tools = workload.steps_per_task * workload.tool_latency_s
             latency = (slo.p95_task_latency_s - tools) / float(workload.steps_per_task)
         return _Load(
-            workload.steps_per_s * workload.peak_to_mean_ratio,
+            workload.steps_per_s * peak_to_mean(workload),
             workload.steps_per_s,
             slo.p95_ttft_s,
             slo.p95_tpot_s,
@@ -247,23 +248,23 @@ def _load(workload: Workload, region: str, catalog: Catalog) -> _Load | None:
         )
     if isinstance(workload, EdgeInferenceWorkload):
         slo_e = workload.slo
-        peak = workload.qps_per_site * workload.peak_to_mean_ratio
+        peak = workload.qps_per_site * peak_to_mean(workload)
         return _Load(
             peak,
             workload.qps_per_site,
             slo_e.p95_ttft_s,
             slo_e.p95_tpot_s,
-            slo_e.p95_latency_s,
+            slo_e.p95_e2e_s,
             0.0,
         )
     if isinstance(workload, InteractiveWorkload):
         retrieval = workload.retrieval_latency_s if isinstance(workload, RagWorkload) else 0.0
         return _Load(
-            workload.peak_qps,
+            workload.qps * peak_to_mean(workload),
             workload.qps,
             _budget(workload.slo.p95_ttft_s, retrieval),
             workload.slo.p95_tpot_s,
-            _budget(workload.slo.p95_latency_s, retrieval),
+            _budget(workload.slo.p95_e2e_s, retrieval),
             network_rtt_s(catalog, workload.users_region, region),
         )
     return None

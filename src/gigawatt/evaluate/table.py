@@ -55,9 +55,25 @@ class TableOption:
     power_kw_per_unit: float
     it_power_kw_per_unit: float
     pool: str | None
-    window_days: tuple[float, float]
+    windows: tuple[tuple[float, float], ...]
     slo_met: bool
     detail: str
+    duty: float = 1.0
+    filler: bool = False
+
+    @property
+    def window_days(self) -> tuple[float, float]:
+        """(first start, last end) of the option's windows [days]."""
+        return (self.windows[0][0], self.windows[-1][1])
+
+    @property
+    def held_days(self) -> float:
+        """Days the option's windows cover [days]."""
+        return sum(b - a for a, b in self.windows)
+
+    def active(self, start_day: float, end_day: float) -> bool:
+        """Whether one of the windows covers the whole interval [start, end]."""
+        return any(a <= start_day and b >= end_day for a, b in self.windows)
 
     @property
     def units(self) -> int:
@@ -71,8 +87,38 @@ class TableOption:
 
 
 @dataclass(frozen=True)
+class Levels:
+    """A workload's demand levels over the time blocks: ``values[i]`` [fraction of peak,
+    descending, ``values[0] = 1``], ``hours_share[i]`` the share of the horizon's hours at that
+    level, ``of_block[b]`` the level index of block ``b``. A workload without a profile has the
+    single level (1, 1)."""
+
+    values: tuple[float, ...]
+    hours_share: tuple[float, ...]
+    of_block: tuple[int, ...]
+
+    @property
+    def profiled(self) -> bool:
+        """More than one level: pay-per-use and pool use are chosen per level."""
+        return len(self.values) > 1
+
+
+LEVEL_ROUNDING_NOTE = (
+    "below its peak a profiled workload's units per demand level are continuous (a fraction "
+    "is a unit running that share of the level's hours); whole units in every hour would cost "
+    "at most one more unit per option and level"
+)
+"""Why the level columns are not integer: on the frontier-lab example, integer levels took the
+solve from 5.6 s to the 60 s limit for a 0.06 % lower cost."""
+
+FLAT = Levels((1.0,), (1.0,), (0,))
+"""One level at the peak all the time (one block)."""
+
+
+@dataclass(frozen=True)
 class Pool:
-    """Accelerators committed for the horizon (reserved/contract offer, owned, purchased)."""
+    """Accelerators committed for the horizon (reserved/contract offer, owned, purchased),
+    sized in whole instances (rented) or systems (bought) of ``instance_accelerators``."""
 
     key: str
     payment: str
@@ -83,6 +129,7 @@ class Pool:
     usd_per_accelerator: float
     max_count: int | None
     note: str
+    instance_accelerators: int = 1
 
 
 @dataclass(frozen=True)
@@ -113,6 +160,14 @@ class OptionTable:
     notes: list[str] = field(default_factory=list)
     origin: list[int] = field(default_factory=list)
     """Index of each option in the unpruned table (empty: this is the unpruned table)."""
+    block_share: tuple[float, ...] = (1.0,)
+    """Share of the hours in each time block (summing to 1)."""
+    levels: list[Levels] = field(default_factory=list)
+    """Each workload's demand levels (empty: every workload flat)."""
+
+    def levels_of(self, workload_index: int) -> Levels:
+        """The demand levels of a workload (:data:`FLAT` when none were set)."""
+        return self.levels[workload_index] if self.levels else FLAT
 
     def by_workload(self) -> list[list[int]]:
         """Option indices of each workload (in ``workloads`` order)."""
@@ -126,11 +181,19 @@ class OptionTable:
         return np.array([float(getattr(o, name)) for o in self.options], dtype=np.float64)
 
     def alone_cost_usd(self, o: TableOption) -> float:
-        """Cost of the whole workload alone on ``o`` (its own pool for committed capacity)."""
-        usage = o.usage_usd_per_unit * o.units
+        """Cost of the whole workload alone on ``o`` (its own pool, in whole instances, for
+        committed capacity), each demand level billed for its hours."""
+        levels = self.levels_of(o.workload_index)
+        units = sum(
+            h * max(0, math.ceil(o.units_needed * v - WHOLE_UNIT_TOL))
+            for v, h in zip(levels.values, levels.hours_share, strict=True)
+        )
+        usage = o.usage_usd_per_unit * (units if levels.profiled else o.units)
         if o.pool is None:
             return usage
-        return usage + self.pools[o.pool].usd_per_accelerator * o.accelerators
+        pool = self.pools[o.pool]
+        size = pool.instance_accelerators
+        return usage + pool.usd_per_accelerator * math.ceil(o.accelerators / size) * size
 
     def reindexed(self, keep: list[int]) -> OptionTable:
         """A copy keeping options ``keep`` (renumbered; cap members follow)."""
@@ -155,6 +218,8 @@ class OptionTable:
             self.rejected,
             self.notes,
             [self.origin[i] for i in keep] if self.origin else list(keep),
+            self.block_share,
+            self.levels,
         )
 
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gigawatt.catalog import Catalog
-from gigawatt.catalog.lookup import accelerator_power_kw, region_value
+from gigawatt.catalog.lookup import accelerator_power_kw, region_value_or_fallback
 from gigawatt.catalog.schema import PREEMPTIBLE_PRICING
+from gigawatt.evaluate.demand import scenario_blocks
 from gigawatt.evaluate.performance import (
     HOURS_PER_DAY,
     Performance,
@@ -27,7 +28,7 @@ from gigawatt.evaluate.performance import (
     serving_lengths,
 )
 from gigawatt.evaluate.screen import Option, WorkloadScreen, screen_scenario
-from gigawatt.evaluate.table import OptionTable, Pool, TableOption
+from gigawatt.evaluate.table import LEVEL_ROUNDING_NOTE, OptionTable, Pool, TableOption
 from gigawatt.evaluate.table_costs import (
     spot_hours,
     spot_lost_fraction,
@@ -44,7 +45,15 @@ from gigawatt.evaluate.table_pools import (
     pool_key,
     purchase_terms,
 )
-from gigawatt.spec import Scenario, TrainingWorkload
+from gigawatt.evaluate.table_time import (
+    Windows,
+    duty,
+    in_whole_instances,
+    instance_accelerators,
+    job_windows,
+    workload_levels,
+)
+from gigawatt.spec import BatchInferenceWorkload, Scenario, TrainingWorkload
 
 Cheapest = dict[int, tuple[list[Option], int]]
 """``id(screen)`` -> (options kept by :func:`cheapest_per_group`, how many it dropped)."""
@@ -79,13 +88,6 @@ def screen_distinct(scenario: Scenario, catalog: Catalog) -> list[WorkloadScreen
     return [by_rep[first[_screen_key(w)]] for w in scenario.workloads]
 
 
-def _window(scenario: Scenario, w: Any) -> tuple[float, float]:
-    """Days the workload holds capacity: training until its deadline, serving to the horizon."""
-    if isinstance(w, TrainingWorkload):
-        return (w.start_day, w.start_day + w.slo.deadline_days)
-    return (w.start_day, scenario.horizon_days)
-
-
 @dataclass
 class _Pricing:
     """What pricing the options of one scenario shares: the pools made so far, notes, the rows
@@ -101,7 +103,8 @@ class _Pricing:
     rejected: list[TableOption] = field(default_factory=list)
     power_kw: dict[str, tuple[float, float]] = field(default_factory=dict)
     purchase: dict[str, PoolTerms] = field(default_factory=dict)
-    region: dict[str, tuple[float, float]] = field(default_factory=dict)
+    region: dict[str, float | None] = field(default_factory=dict)
+    off_site: dict[str, int] = field(default_factory=dict)
 
     def accelerator_power_kw(self, accelerator: str) -> tuple[float, float]:
         """(idle, max) IT power per accelerator [kW], cached."""
@@ -109,22 +112,22 @@ class _Pricing:
             self.power_kw[accelerator] = accelerator_power_kw(self.catalog, accelerator)
         return self.power_kw[accelerator]
 
-    def pue_and_grid(self, region: str) -> tuple[float, float]:
-        """(PUE, grid gCO2e/kWh) of a region (1 and 0 when unknown), cached."""
-        if region not in self.region:
-            pue = region_value(self.catalog, region, "pue") or 1.0
-            grid = region_value(self.catalog, region, "grid_gco2_per_kwh") or 0.0
-            self.region[region] = (pue, grid)
-        return self.region[region]
-
-    def electricity_usd_per_kwh(self, region: str) -> float | None:
-        """The region's electricity price; a note when it has none (energy cost not counted)."""
-        usd = region_value(self.catalog, region, "electricity_usd_per_kwh")
-        if usd is None:
-            msg = f"no electricity price for region {region}: energy cost not counted"
-            if msg not in self.notes:
-                self.notes.append(msg)
-        return usd
+    def figure(self, region: str, key: str) -> float | None:
+        """A region figure (``pue``, ``grid_gco2_per_kwh``, ``electricity_usd_per_kwh``): its
+        own, else the high end of its area's fallback range (a note says so; unknown is never
+        free, and a region never gains by lacking data); None when nothing gives it."""
+        cache_key = f"{region}|{key}"
+        if cache_key not in self.region:
+            found = region_value_or_fallback(self.catalog, region, key)
+            value = None
+            if found is not None:
+                value = found[0] if found[3] is None else found[2]
+                if found[3] is not None:
+                    note = f"{found[3]}: priced at the high end, {found[2]:g}"
+                    if note not in self.notes:
+                        self.notes.append(note)
+            self.region[cache_key] = value
+        return self.region[cache_key]
 
 
 def _pool_terms(ctx: _Pricing, opt: Option, payment: str) -> PoolTerms:
@@ -148,26 +151,56 @@ def _pool(ctx: _Pricing, opt: Option, payment: str) -> tuple[str | None, str | N
     usd, max_count, note = _pool_terms(ctx, opt, payment)
     if usd is None:
         return key, note
-    ctx.pools[key] = make_pool(key, payment, opt, usd, max_count, note)
+    instance = instance_accelerators(ctx.catalog, opt, payment)
+    ctx.pools[key] = make_pool(key, payment, opt, usd, max_count, note, instance)
     return key, None
 
 
-def _option_row(
-    ctx: _Pricing, wi: int, w: Any, opt: Option, perf: Performance, window: tuple[float, float]
-) -> TableOption:
+def _job(w: Any, perf: Performance, horizon_days: float) -> tuple[Windows, int, str | None]:
+    """(windows, runs, why it cannot run or None) of workload ``w`` with ``perf``."""
+    run_days = perf.hours / HOURS_PER_DAY if perf.hours > 0 else None
+    windows = job_windows(w, horizon_days, run_days)
+    if not windows:
+        return ((w.start_day, horizon_days),), 1, "no run fits between start_day and the horizon"
+    runs = len(windows) if isinstance(w, TrainingWorkload) else 1
+    return windows, runs, None
+
+
+def _option_row(ctx: _Pricing, wi: int, w: Any, opt: Option, perf: Performance) -> TableOption:
     """The table row of running workload ``w`` (index ``wi``) on ``opt``."""
     payment = payment_kind(opt.pricing_model)
-    hours, slo_met, detail = perf.hours, perf.slo_met, perf.detail
+    windows, runs, no_run = _job(w, perf, ctx.scenario.horizon_days)
+    if payment == "pay_per_use":
+        splittable = not isinstance(w, TrainingWorkload)
+        perf, packed = in_whole_instances(
+            perf, instance_accelerators(ctx.catalog, opt, payment), splittable
+        )
+    else:
+        packed = ""
+    hours_per_run, slo_met, detail = perf.hours, perf.slo_met, perf.detail
+    if packed:
+        detail = f"{detail}; {packed}"
     if opt.pricing_model in PREEMPTIBLE_PRICING:
-        hours, slo_met, detail = spot_hours(w, hours, slo_met, detail, ctx.lost)
+        hours_per_run, slo_met, detail = spot_hours(w, hours_per_run, slo_met, detail, ctx.lost)
+    if no_run is not None:
+        slo_met, detail = False, no_run
+    if runs > 1:
+        detail = f"{detail}; {runs} runs in the horizon"
+    hours = hours_per_run * runs
     pool, unpriced = _pool(ctx, opt, payment)
     if unpriced is not None:
         slo_met, detail = False, unpriced
     unit = max(perf.unit_accelerators, 1)
-    pue, grid = ctx.pue_and_grid(opt.region)
+    pue, grid = ctx.figure(opt.region, "pue"), ctx.figure(opt.region, "grid_gco2_per_kwh")
+    usd_kwh = None
+    if payment in ("owned", "purchase"):
+        usd_kwh = ctx.figure(opt.region, "electricity_usd_per_kwh")
+        if usd_kwh is None:
+            slo_met, detail = False, f"no electricity price for {opt.region} and no fallback"
+    if pue is None or grid is None:
+        slo_met, detail = False, f"no PUE or grid intensity for {opt.region} and no fallback"
     power = ctx.accelerator_power_kw(opt.accelerator)
-    draw = unit_draw(power, pue, grid, unit, perf.utilization, hours)
-    usd_kwh = ctx.electricity_usd_per_kwh(opt.region) if payment in ("owned", "purchase") else None
+    draw = unit_draw(power, pue or 1.0, grid or 0.0, unit, perf.utilization, hours)
     return TableOption(
         index=len(ctx.options),
         workload=w.name,
@@ -192,27 +225,49 @@ def _option_row(
         power_kw_per_unit=draw.power_kw,
         it_power_kw_per_unit=draw.it_power_kw,
         pool=pool,
-        window_days=window,
+        windows=windows,
         slo_met=slo_met,
         detail=detail,
+        duty=duty(windows, hours_per_run) if isinstance(w, TrainingWorkload) else _duty(w),
+        filler=pool is not None and _movable(w),
     )
+
+
+def _movable(w: Any) -> bool:
+    """Whether a job's hours may move to any time block of its window: training, and batch
+    whose turnaround leaves the whole day."""
+    if isinstance(w, BatchInferenceWorkload):
+        return w.slo.turnaround_h >= HOURS_PER_DAY
+    return isinstance(w, TrainingWorkload)
+
+
+def _duty(w: Any) -> float:
+    """Share of the hours a serving workload holds its units: a batch job its daily window."""
+    if isinstance(w, BatchInferenceWorkload):
+        return min(w.slo.turnaround_h, HOURS_PER_DAY) / HOURS_PER_DAY
+    return 1.0
 
 
 def _add_workload_rows(ctx: _Pricing, wi: int, w: Any, kept: list[Option]) -> None:
     """Rows of workload ``w`` on every kept option: to ``options`` when the option meets the SLO
     with a positive, finite number of units, else to ``rejected``. The performance seam runs
     once per accelerator and region."""
-    window = _window(ctx.scenario, w)
     active_h = (ctx.scenario.horizon_days - w.start_day) * HOURS_PER_DAY
     perf_cache: dict[tuple[str, str], Performance] = {}
+    sites = ctx.scenario.purchase_sites
+    allowed = None if sites is None else {(site.venue, site.region) for site in sites}
     for opt in kept:
+        purchase = opt.pricing_model == "purchase"
+        if allowed is not None and purchase and (opt.venue, opt.region) not in allowed:
+            ctx.off_site[w.name] = ctx.off_site.get(w.name, 0) + 1
+            continue
         pkey = (opt.accelerator, opt.region)
         if pkey not in perf_cache:
             perf_cache[pkey] = ctx.performance(
                 w, opt.accelerator, opt.region, ctx.catalog, active_h
             )
         perf = perf_cache[pkey]
-        row = _option_row(ctx, wi, w, opt, perf, window)
+        row = _option_row(ctx, wi, w, opt, perf)
         if row.slo_met and math.isfinite(perf.units_needed) and perf.units_needed > 0:
             ctx.options.append(row)
         else:
@@ -247,15 +302,21 @@ def _serving_shapes(
 
 
 def _screen_counts(
-    scenario: Scenario, screens: list[WorkloadScreen], cheapest: Cheapest
+    scenario: Scenario,
+    screens: list[WorkloadScreen],
+    cheapest: Cheapest,
+    off_site: dict[str, int],
 ) -> dict[str, dict[str, int]]:
-    """Options excluded per workload and reason, dearer duplicates of pay-per-use offers too."""
+    """Options excluded per workload and reason, dearer duplicates of pay-per-use offers and
+    purchases outside ``purchase_sites`` too."""
     counts: dict[str, dict[str, int]] = {}
     for w, screen in zip(scenario.workloads, screens, strict=True):
         counts[w.name] = dict(screen.excluded)
         dearer = cheapest[id(screen)][1]
         if dearer:
             counts[w.name]["dearer_duplicate"] = dearer
+        if off_site.get(w.name):
+            counts[w.name]["not_a_purchase_site"] = off_site[w.name]
     return counts
 
 
@@ -289,9 +350,19 @@ def build_option_table(
         [],
         {},
         scenario.limits.budget_usd,
-        _screen_counts(scenario, screens, cheapest),
+        _screen_counts(scenario, screens, cheapest, ctx.off_site),
         ctx.rejected,
         ctx.notes,
     )
+    blocks = scenario_blocks(scenario)
+    table.block_share = tuple(float(v) for v in blocks.share)
+    table.levels = workload_levels(scenario, blocks)
+    if any(levels.profiled for levels in table.levels):
+        table.notes.append(LEVEL_ROUNDING_NOTE)
+    if blocks.excess > 0:
+        table.notes.append(
+            f"time blocks: {blocks.share.size} blocks hold the peak of the hours they merge "
+            f"(mean demand overstated by {blocks.excess:.1%} of peak; raise time_blocks)"
+        )
     attach_limits(table, scenario, catalog)
     return table

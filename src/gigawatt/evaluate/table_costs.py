@@ -5,8 +5,8 @@ linear idle-to-max power curve (:mod:`gigawatt.models.energy`); carbon is locati
 average, :mod:`gigawatt.models.carbon`). Usage cost: pay-per-use USD/accelerator-h x accelerators
 x hours; electricity per kWh for owned and purchased hardware; nothing for committed capacity
 (its pool pays). Spot hours are inflated by the work lost to preemptions
-(:func:`gigawatt.models.cost.spot_lost_fraction`, typical cost assumptions); latency-SLO serving
-never uses spot.
+(:func:`gigawatt.models.cost.spot_lost_fraction`, typical cost assumptions); only work that
+tolerates preemption (``preemptible``; by default training and batch) uses spot.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from typing import Any, NamedTuple
 from gigawatt.catalog import Catalog
 from gigawatt.evaluate.economics import assumptions
 from gigawatt.models import carbon, cost, energy
-from gigawatt.spec import InteractiveWorkload
-from gigawatt.spec.workloads import AgentWorkload, EdgeInferenceWorkload
 
 
 class UnitDraw(NamedTuple):
@@ -57,18 +55,14 @@ def spot_lost_fraction(catalog: Catalog) -> float:
     )
 
 
-def latency_critical(workload: Any) -> bool:
-    """Serving with a latency SLO (interactive, agent, edge): spot preemptions would break it."""
-    return isinstance(workload, InteractiveWorkload | AgentWorkload | EdgeInferenceWorkload)
-
-
 def spot_hours(
     workload: Any, hours: float, slo_met: bool, detail: str, lost: float
 ) -> tuple[float, bool, str]:
-    """(hours, SLO met, detail) of a spot option: hours / (1 - ``lost``), or the SLO missed for
-    latency-critical serving."""
-    if latency_critical(workload):
-        return hours, False, "spot preemptions would break a latency SLO"
+    """(hours, SLO met, detail) of a spot option: hours / (1 - ``lost``) for work that tolerates
+    preemption (``preemptible``, by default training and batch), else excluded."""
+    if not workload.may_be_preempted:
+        why = "not preemptible (set preemptible: true to allow spot)"
+        return hours, False, f"spot capacity can be reclaimed; {workload.kind} is {why}"
     return (
         hours / (1.0 - lost),
         slo_met,
@@ -85,7 +79,8 @@ def usage_usd(
     electricity_usd_per_kwh: float | None,
 ) -> float:
     """Usage cost of one unit over its hours [USD]: the pay-per-use price, the electricity of
-    owned or purchased hardware (none counted without a price), nothing for committed capacity."""
+    owned or purchased hardware (an option without a price is excluded before this), nothing
+    for committed capacity."""
     if payment == "pay_per_use":
         return float(price_usd_per_accel_h or 0.0) * unit * hours
     if payment in ("owned", "purchase"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gigawatt.catalog import Catalog
+from gigawatt.catalog.lookup import offer_capacity
 from gigawatt.catalog.schema import PRICING_FAMILIES
 from gigawatt.evaluate.screen import Option
 from gigawatt.evaluate.table import Limit, OptionTable
@@ -34,11 +35,12 @@ def accelerator_cap_covers(
     accelerator: str,
     offer: str | None,
 ) -> bool:
-    """Whether accelerator cap ``cap`` (a scenario ``AcceleratorCap``) covers an option: rented
-    capacity (pay-per-use or committed) matching every selector the cap sets."""
+    """Whether accelerator cap ``cap`` (a scenario ``AcceleratorCap``) covers an option matching
+    every selector the cap sets (rented, owned and bought alike; ``payment`` is kept for the
+    callers' signature)."""
+    del payment
     return (
-        payment in PRICING_FAMILIES
-        and (cap.offer is None or offer == cap.offer)
+        (cap.offer is None or offer == cap.offer)
         and (cap.venue is None or venue == cap.venue)
         and (cap.accelerator is None or accelerator == cap.accelerator)
         and region_matches(catalog, region, cap.region)
@@ -83,7 +85,9 @@ def cheapest_per_group(
             kept.append(opt)
             continue
         signature = _cap_signature(scenario, catalog, opt, payment)
-        key = (opt.accelerator, opt.region, opt.pricing_model, signature)
+        # an offer with a capacity limit is its own group: a dearer offer adds capacity
+        limited = opt.offer if offer_capacity(catalog, str(opt.offer)) is not None else None
+        key = (opt.accelerator, opt.region, opt.pricing_model, signature, limited)
         current = best.get(key)
         if current is None or (opt.price_usd_per_accel_h or 0.0) < (
             current.price_usd_per_accel_h or 0.0
@@ -91,6 +95,37 @@ def cheapest_per_group(
             best[key] = opt
     kept.extend(best.values())
     return kept, len(options) - len(kept)
+
+
+def offer_limit_key(offer: str) -> str:
+    """Key of the capacity limit of a catalog offer."""
+    return f"offers[{offer}].max_accelerators"
+
+
+def _attach_offer_capacity(table: OptionTable, catalog: Catalog) -> None:
+    """An accelerator cap per rented offer with a capacity limit (the catalog's typical
+    ``max_accelerators``), over every workload drawing on it; offers without one (user
+    overlays without the column) are noted as unlimited."""
+    members: dict[str, list[int]] = {}
+    for o in table.options:
+        if o.offer is not None and o.payment in PRICING_FAMILIES:
+            members.setdefault(o.offer, []).append(o.index)
+    for offer, indices in sorted(members.items()):
+        capacity = offer_capacity(catalog, offer)
+        if capacity is None:
+            table.notes.append(f"offer {offer} has no capacity limit in the catalog: unlimited")
+            continue
+        low, typical, high = capacity
+        key = offer_limit_key(offer)
+        table.accelerator_caps.append(
+            Limit(
+                key,
+                "accelerators",
+                float(typical),
+                f"capacity of offer {offer} (typical; catalog range {low:,}-{high:,})",
+            )
+        )
+        table.cap_members[key] = indices
 
 
 def attach_limits(table: OptionTable, scenario: Scenario, catalog: Catalog) -> None:
@@ -104,9 +139,7 @@ def attach_limits(table: OptionTable, scenario: Scenario, catalog: Catalog) -> N
             f"{k}={v}" for k, v in c.model_dump(exclude={"max_count"}).items() if v is not None
         )
         table.accelerator_caps.append(
-            Limit(
-                key, "accelerators", float(c.max_count), f"rented accelerators ({scope or 'all'})"
-            )
+            Limit(key, "accelerators", float(c.max_count), f"accelerators ({scope or 'all'})")
         )
         table.cap_members[key] = [
             o.index
@@ -115,6 +148,15 @@ def attach_limits(table: OptionTable, scenario: Scenario, catalog: Catalog) -> N
                 catalog, c, o.payment, o.venue, o.region, o.accelerator, o.offer
             )
         ]
+    _attach_offer_capacity(table, catalog)
+    for wi, w in enumerate(scenario.workloads):
+        if w.max_accelerators is None:
+            continue
+        key = f"workloads[{wi}].max_accelerators"
+        table.accelerator_caps.append(
+            Limit(key, "accelerators", float(w.max_accelerators), f"accelerators of {w.name}")
+        )
+        table.cap_members[key] = [o.index for o in table.options if o.workload_index == wi]
     for i, p in enumerate(scenario.limits.power_caps):
         key = f"power_caps[{i}]"
         scope = ", ".join(f"{k}={v}" for k, v in (("venue", p.venue), ("region", p.region)) if v)

@@ -57,9 +57,10 @@ def make_pool(
     usd_per_accelerator: float,
     max_count: int | None,
     note: str,
+    instance_accelerators: int = 1,
 ) -> Pool:
     """Pool ``key`` at ``opt``'s venue, accelerator and region (and offer, for committed
-    capacity)."""
+    capacity), sized in whole instances of ``instance_accelerators``."""
     offer = opt.offer if payment == "committed" else None
     return Pool(
         key,
@@ -71,15 +72,23 @@ def make_pool(
         usd_per_accelerator,
         max_count,
         note,
+        instance_accelerators,
     )
 
 
 def committed_terms(catalog: Catalog, opt: Option, horizon_h: float) -> PoolTerms:
     """A committed offer's price for the longer of the horizon and its term [USD/accelerator]."""
     term = catalog.tables["offers"][opt.offer].get("term_months") if opt.offer else None
-    paid_h = max(horizon_h, float(term or 0) * HOURS_PER_MONTH)
+    term_h = float(term or 0) * HOURS_PER_MONTH
+    paid_h = max(horizon_h, term_h)
     price = float(opt.price_usd_per_accel_h or 0.0)
-    return price * paid_h, None, f"{price:g} USD/accelerator-h x {paid_h:,.0f} h committed"
+    note = f"{price:g} USD/accelerator-h x {paid_h:,.0f} h committed"
+    if term_h > horizon_h:
+        note += (
+            f" (the whole {float(term or 0):g}-month term is charged, though the horizon is "
+            f"{horizon_h:,.0f} h)"
+        )
+    return price * paid_h, None, note
 
 
 def owned_terms(scenario: Scenario, opt: Option) -> PoolTerms:

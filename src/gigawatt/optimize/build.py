@@ -72,6 +72,12 @@ CARBON_TIE_BREAK = 1e-9
 """Weight of cost under the pure carbon objective (breaks ties between equal-carbon plans)."""
 
 
+IDLE_UNIT_TIE_BREAK = 1e-6
+"""Objective weight of a movable job's deployed units on committed capacity (their cost is in
+the pool and their hours in the fill columns, so without it the solver may leave units deployed
+that nothing uses); not part of any reported total."""
+
+
 @dataclass(frozen=True)
 class RowName:
     """Which constraint a row is: family (``assignment``, ``sizing``, ``pool``,
@@ -100,11 +106,32 @@ class Model:
     row_ub: list[float] = field(default_factory=list)
     names: list[RowName] = field(default_factory=list)
     periods: list[tuple[float, float]] = field(default_factory=list)
+    extra: list[tuple[str, int, int]] = field(default_factory=list)
+    """Time-use columns after the pools: ``("level", o, k)`` units of option ``o`` at demand
+    level ``k >= 1`` of its workload (continuous: a fraction is a unit running that share of
+    the level's hours; see :data:`gigawatt.evaluate.table.LEVEL_ROUNDING_NOTE`),
+    ``("fill", o, b)`` whole units of job option ``o`` running in time block ``b``."""
+    extra_index: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
     @property
     def n_vars(self) -> int:
-        """Variables: x (options), n (options), N (pools)."""
-        return 2 * self.n_options + len(self.pool_keys)
+        """Variables: x (options), n (options), N (pools, in instances), time use."""
+        return 2 * self.n_options + len(self.pool_keys) + len(self.extra)
+
+    def col(self, kind: str, o: int, k: int) -> int:
+        """Column of time-use variable ``(kind, o, k)``."""
+        return 2 * self.n_options + len(self.pool_keys) + self.extra_index[(kind, o, k)]
+
+    def block_col(self, table: OptionTable, o: int, b: int) -> int:
+        """Column holding option ``o``'s units in time block ``b``: its fill variable (a movable
+        job), its level variable (a profiled workload below its peak) or ``n_o``."""
+        if ("fill", o, b) in self.extra_index:
+            return self.col("fill", o, b)
+        opt = table.options[o]
+        k = table.levels_of(opt.workload_index).of_block[b]
+        if k > 0:
+            return self.col("level", o, k)
+        return self.n(o)
 
     def x(self, o: int) -> int:
         """Column of ``x_o``."""
@@ -146,7 +173,7 @@ CARBON_WEIGHTS = Weights(CARBON_TIE_BREAK, 1.0)
 
 def periods(table: OptionTable) -> list[tuple[float, float]]:
     """Intervals between consecutive window start/end days [days]."""
-    points = sorted({d for o in table.options for d in o.window_days})
+    points = sorted({d for o in table.options for window in o.windows for d in window})
     return [(a, b) for a, b in itertools.pairwise(points) if b > a]
 
 
@@ -157,11 +184,7 @@ def _active_sets(
     another's (its constraint is implied, all coefficients being >= 0)."""
     sets: list[tuple[int, frozenset[int]]] = []
     for t, (a, b) in enumerate(spans):
-        active = frozenset(
-            i
-            for i in members
-            if table.options[i].window_days[0] <= a and table.options[i].window_days[1] >= b
-        )
+        active = frozenset(i for i in members if table.options[i].active(a, b))
         if active:
             sets.append((t, active))
     keep: list[tuple[int, list[int]]] = []
@@ -185,7 +208,36 @@ def define_variables(table: OptionTable) -> Model:
         m.ub[m.x(o.index)] = 1.0
         m.integrality[m.x(o.index)] = 0 if o.splittable else 1
     m.periods = periods(table)
+    blocks = len(table.block_share)
+    for o in table.options:
+        levels = table.levels_of(o.workload_index)
+        if levels.profiled:
+            m.extra += [("level", o.index, k) for k in range(1, len(levels.values))]
+        elif o.filler and blocks > 1:
+            m.extra += [("fill", o.index, b) for b in range(blocks)]
+    m.extra_index = {key: j for j, key in enumerate(m.extra)}
+    tail = 2 * m.n_options + len(m.pool_keys)
+    m.c = np.concatenate([m.c, np.zeros(len(m.extra))])
+    m.lb = np.concatenate([m.lb, np.zeros(len(m.extra))])
+    m.ub = np.concatenate([m.ub, np.full(len(m.extra), np.inf)])
+    kinds = np.array([kind == "fill" for kind, _, _ in m.extra], dtype=np.int_)
+    m.integrality = np.concatenate([m.integrality, kinds])
+    assert m.c.size == tail + len(m.extra)
     return m
+
+
+def usage_terms(m: Model, table: OptionTable) -> list[tuple[int, int, float]]:
+    """(column, option, hours factor): each column that bills option usage, with the share of
+    the option's usage cost, energy and emissions one unit there carries (a profiled workload
+    pays its peak units for the peak's hours and each lower level's units for that level's
+    hours; everything else pays ``n_o`` whole)."""
+    terms: list[tuple[int, int, float]] = []
+    for o in table.options:
+        levels = table.levels_of(o.workload_index)
+        terms.append((m.n(o.index), o.index, levels.hours_share[0]))
+        for k in range(1, len(levels.values)):
+            terms.append((m.col("level", o.index, k), o.index, levels.hours_share[k]))
+    return terms
 
 
 def define_objective(
@@ -199,13 +251,20 @@ def define_objective(
     ``pool_factor`` each pool's price per accelerator (sensitivity analysis)."""
     factor = price_factor if price_factor is not None else np.ones(len(table.options))
     pools = pool_factor or {}
-    for o in table.options:
-        m.c[m.n(o.index)] = (
-            weights.alpha * o.usage_usd_per_unit * factor[o.index]
+    for col, i, hours in usage_terms(m, table):
+        o = table.options[i]
+        m.c[col] = hours * (
+            weights.alpha * o.usage_usd_per_unit * factor[i]
             + weights.beta * o.co2_location_kg_per_unit
         )
+    for o in table.options:
+        if ("fill", o.index, 0) in m.extra_index:
+            m.c[m.n(o.index)] += IDLE_UNIT_TIE_BREAK
     for q, key in enumerate(m.pool_keys):
-        m.c[m.pool(q)] = weights.alpha * table.pools[key].usd_per_accelerator * pools.get(key, 1.0)
+        pool = table.pools[key]
+        m.c[m.pool(q)] = (
+            weights.alpha * pool.usd_per_accelerator * pool.instance_accelerators
+        ) * pools.get(key, 1.0)
 
 
 def define_assignment_constraints(m: Model, table: OptionTable) -> None:
@@ -253,21 +312,74 @@ def define_cover_cuts(m: Model, table: OptionTable) -> None:
             m.add_row(RowName("cover", w), coeffs, float(math.ceil(lam - WHOLE_UNIT_TOL)), math.inf)
 
 
+def define_demand_levels(m: Model, table: OptionTable) -> None:
+    """(2c) below its peak, a profiled workload's units cover each demand level ``d_k``:
+    ``sum_{o in O_w} m_{o,k} / R_o >= d_k``, with ``m_{o,k} <= n_o`` (no more units than at the
+    peak, which the caps count)."""
+    for w, members in zip(table.workloads, table.by_workload(), strict=True):
+        if not members:
+            continue
+        levels = table.levels_of(table.options[members[0]].workload_index)
+        for k in range(1, len(levels.values)):
+            coeffs = [(m.col("level", i, k), 1.0 / table.options[i].units_needed) for i in members]
+            m.add_row(RowName("level", w, k), coeffs, levels.values[k], math.inf)
+            for i in members:
+                m.add_row(
+                    RowName("level_peak", w, k),
+                    [(m.col("level", i, k), 1.0), (m.n(i), -1.0)],
+                    -math.inf,
+                    0.0,
+                )
+
+
+def define_job_hours(m: Model, table: OptionTable) -> None:
+    """(2d) a job on committed capacity whose hours may move (training; batch with a whole day
+    of turnaround) runs its hours in the time blocks it chooses within each window:
+    ``sum_b s_b g_{o,b} >= duty_o R_o x_o`` and ``g_{o,b} <= n_o``, so it fills the valleys that
+    profiled serving leaves in a pool."""
+    blocks = table.block_share
+    for o in table.options:
+        if ("fill", o.index, 0) not in m.extra_index:
+            continue
+        coeffs = [(m.col("fill", o.index, b), float(s)) for b, s in enumerate(blocks)]
+        coeffs.append((m.x(o.index), -o.duty * o.units_needed))
+        m.add_row(RowName("job_hours", o.workload), coeffs, 0.0, math.inf)
+        for b in range(len(blocks)):
+            m.add_row(
+                RowName("job_units", o.workload, b),
+                [(m.col("fill", o.index, b), 1.0), (m.n(o.index), -1.0)],
+                -math.inf,
+                0.0,
+            )
+
+
 def define_commitment_pools(m: Model, table: OptionTable, relax: frozenset[str]) -> None:
-    """(3) in each period the accelerators drawn from a pool fit in it:
-    ``sum act u_o n_o - N_q <= 0``; owned pools are capped by ``N_q <= M_q`` (variable bound,
-    recorded as an ``owned`` row when relaxable)."""
+    """(3) in each period and time block the accelerators drawn from a pool fit in it:
+    ``sum act u_o units_o(b) - i_q N_q <= 0`` (``N_q`` whole instances of ``i_q``;
+    ``units_o(b)`` the option's units in block ``b``: ``n_o``, a level or a fill variable);
+    owned pools are capped by ``i_q N_q <= M_q`` (an ``owned`` row, so that it can be
+    relaxed)."""
     members: dict[str, list[int]] = {k: [] for k in m.pool_keys}
     for o in table.options:
         if o.pool is not None:
             members[o.pool].append(o.index)
+    blocks = range(len(table.block_share))
     for q, key in enumerate(m.pool_keys):
+        size = float(table.pools[key].instance_accelerators)
+        seen: set[tuple[tuple[int, float], ...]] = set()
         for t, active in _active_sets(table, members[key], m.periods):
-            coeffs = [(m.n(i), float(table.options[i].unit_accelerators)) for i in active]
-            m.add_row(RowName("pool", key, t), [*coeffs, (m.pool(q), -1.0)], -math.inf, 0.0)
+            for b in blocks:
+                coeffs = tuple(
+                    (m.block_col(table, i, b), float(table.options[i].unit_accelerators))
+                    for i in active
+                )
+                if coeffs in seen:
+                    continue
+                seen.add(coeffs)
+                m.add_row(RowName("pool", key, t), [*coeffs, (m.pool(q), -size)], -math.inf, 0.0)
         cap = table.pools[key].max_count
         if cap is not None and key not in relax and "owned" not in relax:
-            m.add_row(RowName("owned", key), [(m.pool(q), 1.0)], -math.inf, float(cap))
+            m.add_row(RowName("owned", key), [(m.pool(q), size)], -math.inf, float(cap))
 
 
 def define_capacity_constraints(m: Model, table: OptionTable, relax: frozenset[str]) -> None:
@@ -300,8 +412,19 @@ def define_power_constraints(m: Model, table: OptionTable, relax: frozenset[str]
 
 def cost_coefficients(m: Model, table: OptionTable) -> list[tuple[int, float]]:
     """Total cost as ``sum coeff * z`` (USD)."""
-    coeffs = [(m.n(o.index), o.usage_usd_per_unit) for o in table.options]
-    coeffs += [(m.pool(q), table.pools[k].usd_per_accelerator) for q, k in enumerate(m.pool_keys)]
+    coeffs = [(c, table.options[i].usage_usd_per_unit * h) for c, i, h in usage_terms(m, table)]
+    coeffs += [
+        (m.pool(q), table.pools[k].usd_per_accelerator * table.pools[k].instance_accelerators)
+        for q, k in enumerate(m.pool_keys)
+    ]
+    return [(c, v) for c, v in coeffs if v != 0.0]
+
+
+def co2_coefficients(m: Model, table: OptionTable) -> list[tuple[int, float]]:
+    """Total location-based emissions as ``sum coeff * z`` (kgCO2e)."""
+    coeffs = [
+        (c, table.options[i].co2_location_kg_per_unit * h) for c, i, h in usage_terms(m, table)
+    ]
     return [(c, v) for c, v in coeffs if v != 0.0]
 
 
@@ -318,8 +441,7 @@ def define_carbon_ceiling(m: Model, table: OptionTable, ceiling_kg: float | None
     """(7) ``sum e_o n_o <= epsilon`` (epsilon-constraint sweep only)."""
     if ceiling_kg is None:
         return
-    coeffs = [(m.n(o.index), o.co2_location_kg_per_unit) for o in table.options]
-    m.add_row(RowName("carbon", "epsilon"), coeffs, -math.inf, ceiling_kg)
+    m.add_row(RowName("carbon", "epsilon"), co2_coefficients(m, table), -math.inf, ceiling_kg)
 
 
 def build_model(
@@ -342,6 +464,8 @@ def build_model(
     define_sizing_constraints(m, table)
     if cover_cuts:
         define_cover_cuts(m, table)
+    define_demand_levels(m, table)
+    define_job_hours(m, table)
     define_commitment_pools(m, table, relax)
     define_capacity_constraints(m, table, relax)
     define_power_constraints(m, table, relax)

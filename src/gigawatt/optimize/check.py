@@ -39,27 +39,34 @@ def _over(value: float, limit: float) -> bool:
     return value > limit + TOL * max(1.0, abs(limit))
 
 
-def _windows(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    """Workload -> (start, end) day it holds capacity: training until its deadline, serving
-    until the horizon."""
-    return {
-        w.name: (
-            w.start_day,
-            w.start_day + w.slo.deadline_days
-            if isinstance(w, TrainingWorkload)
-            else scenario.horizon_days,
-        )
-        for w in scenario.workloads
-    }
+Windows = list[tuple[float, float]]
 
 
-def _instants(scenario: Scenario) -> list[float]:
+def _job_windows(w: Any, horizon_days: float) -> Windows | None:
+    """(start, end) days a workload holds capacity, re-derived from the scenario: serving from
+    ``start_day`` to the horizon; a training job from each start (``start_day``, then every
+    ``every_days`` while a run fits) to its deadline; None for a job without a deadline (its
+    windows follow its time to train, read from the option)."""
+    if not isinstance(w, TrainingWorkload):
+        return [(w.start_day, horizon_days)]
+    if w.slo is None:
+        return None
+    out: Windows = []
+    start, length = w.start_day, w.slo.deadline_days
+    while start + length <= horizon_days + 1e-9:
+        out.append((start, start + length))
+        if w.every_days is None:
+            break
+        start += w.every_days
+    return out
+
+
+def _instants(windows: list[Windows], horizon_days: float) -> list[float]:
     """Midpoints between consecutive start/end days: every distinct set of running workloads."""
-    days = {0.0, scenario.horizon_days}
-    for w in scenario.workloads:
-        days.add(w.start_day)
-        if isinstance(w, TrainingWorkload):
-            days.add(w.start_day + w.slo.deadline_days)
+    days = {0.0, horizon_days}
+    for spans in windows:
+        for a, b in spans:
+            days.update((a, b))
     pts = sorted(days)
     return [(a + b) / 2.0 for a, b in itertools.pairwise(pts) if b > a]
 
@@ -89,11 +96,12 @@ class PlanCheck:
     units: Sequence[int] | NDArray[np.int64]
     pool_sizes: dict[str, int]
     catalog: Catalog | None
+    time_use: dict[tuple[str, int, int], float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
     used: list[TableOption] = field(default_factory=list)
     mine: dict[str, list[TableOption]] = field(default_factory=dict)
-    windows: dict[str, tuple[float, float]] = field(default_factory=dict)
+    windows: dict[int, Windows] = field(default_factory=dict)
     instants: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -102,8 +110,30 @@ class PlanCheck:
         self.mine = {w.name: [] for w in self.scenario.workloads}
         for o in options:
             self.mine.setdefault(o.workload, []).append(o)
-        self.windows = _windows(self.scenario)
-        self.instants = _instants(self.scenario)
+        horizon = self.scenario.horizon_days
+        named = {w.name: _job_windows(w, horizon) for w in self.scenario.workloads}
+        for o in options:
+            derived = named.get(o.workload)
+            self.windows[o.index] = derived if derived is not None else list(o.windows)
+        self.instants = _instants(list(self.windows.values()), horizon)
+
+    def blocks(self) -> range:
+        """The time blocks of the table."""
+        return range(len(self.table.block_share))
+
+    def moves(self, o: TableOption) -> bool:
+        """Whether the option is a job whose hours were placed per time block."""
+        return o.filler and len(self.table.block_share) > 1
+
+    def in_block(self, o: TableOption, b: int) -> float:
+        """Units option ``o`` holds in time block ``b`` (a fraction below a profiled
+        workload's peak: a unit running part of the block's hours)."""
+        if self.moves(o):
+            return self.time_use.get(("fill", o.index, b), 0.0)
+        k = self.table.levels_of(o.workload_index).of_block[b]
+        if k > 0:
+            return self.time_use.get(("level", o.index, k), 0.0)
+        return float(self.units[o.index])
 
     def count(self, name: str) -> None:
         """One more constraint of family ``name`` checked."""
@@ -111,8 +141,7 @@ class PlanCheck:
 
     def running(self, o: TableOption, day: float) -> bool:
         """Whether ``o``'s workload holds capacity on ``day``."""
-        start, end = self.windows[o.workload]
-        return start <= day < end
+        return any(start <= day < end for start, end in self.windows[o.index])
 
     def peak(
         self, members: list[TableOption], per_unit: Callable[[TableOption], float], name: str
@@ -176,11 +205,11 @@ def check_objective(
     """The objective's terms, recomputed from the table: total cost ``sum c_o n_o + sum f_q
     N_q`` [USD] and emissions ``sum e_o n_o`` [kgCO2e], each compared with its reported total
     when given. Returns (cost, emissions)."""
-    table, units = p.table, p.units
-    cost = sum(o.usage_usd_per_unit * units[o.index] for o in table.options) + sum(
+    table = p.table
+    cost = sum(o.usage_usd_per_unit * _billed(p, o) for o in table.options) + sum(
         table.pools[k].usd_per_accelerator * n for k, n in p.pool_sizes.items()
     )
-    co2 = sum(o.co2_location_kg_per_unit * units[o.index] for o in table.options)
+    co2 = sum(o.co2_location_kg_per_unit * _billed(p, o) for o in table.options)
     if reported_cost_usd is not None and not math.isclose(
         cost, reported_cost_usd, rel_tol=TOL, abs_tol=TOTALS_ABS_TOL
     ):
@@ -194,6 +223,16 @@ def check_objective(
             f"total co2: reported {reported_co2_kg:,.2f} != recomputed {co2:,.2f} kg"
         )
     return cost, co2
+
+
+def _billed(p: PlanCheck, o: TableOption) -> float:
+    """Units of ``o`` weighted by the share of the hours they run: each demand level's units
+    for that level's hours (a workload without a profile: its units all the time)."""
+    levels = p.table.levels_of(o.workload_index)
+    total = levels.hours_share[0] * float(p.units[o.index])
+    for k in range(1, len(levels.values)):
+        total += levels.hours_share[k] * p.time_use.get(("level", o.index, k), 0)
+    return total
 
 
 def check_assignment_constraints(p: PlanCheck) -> None:
@@ -232,20 +271,73 @@ def check_cover_cuts(p: PlanCheck) -> None:
             p.violations.append(f"cover {w.name}: units cover {cover:.6f} of it, must be >= 1")
 
 
+def check_demand_levels(p: PlanCheck) -> None:
+    """(2c) below its peak a profiled workload's units cover each demand level, and no option
+    holds more units at a level than at the peak."""
+    for w in p.scenario.workloads:
+        mine = p.mine[w.name]
+        if not mine:
+            continue
+        levels = p.table.levels_of(mine[0].workload_index)
+        for k in range(1, len(levels.values)):
+            units = [p.time_use.get(("level", o.index, k), 0) for o in mine]
+            cover = sum(n / o.units_needed for n, o in zip(units, mine, strict=True))
+            p.count("level")
+            if cover < levels.values[k] - SHARE_TOL:
+                p.violations.append(
+                    f"level {w.name} {levels.values[k]:.4f} of peak: units cover {cover:.4f}"
+                )
+            for n, o in zip(units, mine, strict=True):
+                if _over(n, float(p.units[o.index])):
+                    p.violations.append(
+                        f"level {w.name} on option {o.index}: {n} units > {p.units[o.index]} "
+                        "at the peak"
+                    )
+
+
+def check_job_hours(p: PlanCheck) -> None:
+    """(2d) a job placed per time block runs its share of each window's hours, never with more
+    units than it deploys."""
+    share = p.table.block_share
+    for o in p.table.options:
+        if not p.moves(o):
+            continue
+        run = sum(s * p.in_block(o, b) for b, s in enumerate(share))
+        need = o.duty * o.units_needed * float(p.shares[o.index])
+        p.count("job_hours")
+        if run < need - SHARE_TOL * max(1.0, need):
+            p.violations.append(
+                f"job hours {o.workload} on option {o.index}: runs {run:.4f} unit-shares of "
+                f"the blocks, needs {need:.4f}"
+            )
+        if any(_over(p.in_block(o, b), float(p.units[o.index])) for b in p.blocks()):
+            p.violations.append(f"job units {o.workload}: more units in a block than deployed")
+
+
 def check_commitment_pools(p: PlanCheck) -> None:
-    """(3) at every instant the accelerators drawn from a pool fit in it, and an owned pool
-    holds at most the scenario's owned hardware at its venue, region and accelerator."""
+    """(3) at every instant and in every time block the accelerators drawn from a pool fit in
+    it, pools come in whole instances, and an owned pool holds at most the scenario's owned
+    hardware at its venue, region and accelerator."""
     pool_use: dict[str, list[TableOption]] = {}
     for o in p.used:
         if o.pool is not None:
             pool_use.setdefault(o.pool, []).append(o)
     for key, members in pool_use.items():
         size = p.pool_sizes.get(key, 0)
-        for day, load in p.peak(members, attrgetter("unit_accelerators"), "pool"):
-            if _over(load, size):
-                p.violations.append(
-                    f"pool {key} day {day:g}: {load} accelerators > pool {p.pool_sizes.get(key)}"
+        for b in p.blocks():
+            for day in p.instants:
+                load = sum(
+                    p.in_block(o, b) * o.unit_accelerators for o in members if p.running(o, day)
                 )
+                p.count("pool")
+                if _over(load, size):
+                    p.violations.append(
+                        f"pool {key} day {day:g} block {b}: {load} accelerators > pool {size}"
+                    )
+    for key, n in p.pool_sizes.items():
+        instance = p.table.pools[key].instance_accelerators if key in p.table.pools else 1
+        if n % instance:
+            p.violations.append(f"pool {key}: {n} accelerators is not whole {instance}s")
     for key, n in p.pool_sizes.items():
         pool = p.table.pools.get(key)
         if pool is not None and pool.payment == "owned":
@@ -261,14 +353,23 @@ def check_commitment_pools(p: PlanCheck) -> None:
 
 
 def check_capacity_constraints(p: PlanCheck) -> None:
-    """(4) at every instant the rented accelerators (not owned, not purchased) matching each
-    accelerator cap's selectors stay within it."""
+    """(4) at every instant the accelerators (rented, owned or bought) matching each accelerator
+    cap's selectors stay within it, and each workload's within its ``max_accelerators``."""
+    for w in p.scenario.workloads:
+        if w.max_accelerators is None:
+            continue
+        mine = [o for o in p.used if o.workload == w.name]
+        for day, n in p.peak(mine, attrgetter("unit_accelerators"), "accelerator_cap"):
+            if _over(n, w.max_accelerators):
+                p.violations.append(
+                    f"{w.name}.max_accelerators day {day:g}: {n} > {w.max_accelerators}"
+                )
+    _check_offer_capacity(p)
     for i, cap in enumerate(p.scenario.limits.accelerator_caps):
         covered = [
             o
             for o in p.used
-            if o.pricing_model not in ("owned", "purchase")
-            and (cap.offer is None or cap.offer == o.offer)
+            if (cap.offer is None or cap.offer == o.offer)
             and (cap.venue is None or cap.venue == o.venue)
             and (cap.accelerator is None or cap.accelerator == o.accelerator)
             and _in_region(p.catalog, o.region, cap.region)
@@ -278,6 +379,24 @@ def check_capacity_constraints(p: PlanCheck) -> None:
                 p.violations.append(
                     f"accelerator_caps[{i}] day {day:g}: {n} accelerators > {cap.max_count}"
                 )
+
+
+def _check_offer_capacity(p: PlanCheck) -> None:
+    """Rented accelerators of each catalog offer at every instant within the offer's typical
+    ``max_accelerators`` (read from the catalog)."""
+    if p.catalog is None:
+        return
+    by_offer: dict[str, list[TableOption]] = {}
+    for o in p.used:
+        if o.offer is not None and o.pricing_model not in ("owned", "purchase"):
+            by_offer.setdefault(o.offer, []).append(o)
+    for offer, members in by_offer.items():
+        limit = p.catalog.tables["offers"][offer].get("max_accelerators")
+        if limit is None:
+            continue
+        for day, n in p.peak(members, attrgetter("unit_accelerators"), "offer_capacity"):
+            if _over(n, float(limit)):
+                p.violations.append(f"offer {offer} day {day:g}: {n} accelerators > {limit}")
 
 
 def check_power_constraints(p: PlanCheck) -> None:
@@ -326,15 +445,18 @@ def check_plan(
     reported_cost_usd: float | None = None,
     reported_co2_kg: float | None = None,
     carbon_ceiling_kg: float | None = None,
+    time_use: dict[tuple[str, int, int], float] | None = None,
 ) -> dict[str, Any]:
     """Check a plan (``shares``/``units`` per option index, accelerators per pool): the
     ``check_*`` steps in the builder's order."""
-    p = PlanCheck(table, scenario, shares, units, pool_sizes, catalog)
+    p = PlanCheck(table, scenario, shares, units, pool_sizes, catalog, dict(time_use or {}))
     check_variables(p)
     cost, co2 = check_objective(p, reported_cost_usd, reported_co2_kg)
     check_assignment_constraints(p)
     check_sizing_constraints(p)
     check_cover_cuts(p)
+    check_demand_levels(p)
+    check_job_hours(p)
     check_commitment_pools(p)
     check_capacity_constraints(p)
     check_power_constraints(p)

@@ -72,7 +72,7 @@ def limit_usage(table: OptionTable, m: Model, sol: Solution, key: str) -> float:
         total = 0.0
         for i in members:
             o = table.options[i]
-            if o.window_days[0] <= a and o.window_days[1] >= b:
+            if o.active(a, b):
                 per = (
                     (o.it_power_kw_per_unit if basis == "it" else o.power_kw_per_unit) / 1000.0
                     if is_power

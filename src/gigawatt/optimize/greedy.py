@@ -9,6 +9,7 @@ counts, budget) with the independent checker; when it breaks one, its cost is re
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,18 @@ def _pick(table: OptionTable, options: list[TableOption]) -> TableOption | None:
     return None
 
 
+def _alone_time_use(table: OptionTable, o: TableOption) -> dict[tuple[str, int, int], float]:
+    """Units of ``o`` alone at each demand level below the peak, and in every time block for a
+    movable job (it runs all the time, as a job alone on its pool would)."""
+    out: dict[tuple[str, int, int], float] = {}
+    levels = table.levels_of(o.workload_index)
+    for k in range(1, len(levels.values)):
+        out[("level", o.index, k)] = max(0, math.ceil(o.units_needed * levels.values[k] - 1e-9))
+    if o.filler and len(table.block_share) > 1:
+        out.update({("fill", o.index, b): o.units for b in range(len(table.block_share))})
+    return out
+
+
 def greedy_plan(
     table: OptionTable, scenario: Scenario, catalog: Catalog | None = None
 ) -> GreedyPlan:
@@ -89,14 +102,21 @@ def greedy_plan(
     shares = np.zeros(len(table.options))
     units = np.zeros(len(table.options), dtype=np.int64)
     pools: dict[str, int] = {}
+    time_use: dict[tuple[str, int, int], float] = {}
     for o in choices:
         shares[o.index] = 1.0
         units[o.index] = o.units
+        time_use.update(_alone_time_use(table, o))
         if o.pool is not None:
             pools[o.pool] = pools.get(o.pool, 0) + o.accelerators
+    for key, n in pools.items():
+        size = table.pools[key].instance_accelerators
+        pools[key] = math.ceil(n / size) * size
     cost = float(sum(table.alone_cost_usd(o) for o in choices))
     co2 = float(sum(o.co2_location_kg_per_unit * o.units for o in choices))
     if missing:
         return GreedyPlan(choices, cost, co2, missing)
-    report = check_plan(table, scenario, shares, units.tolist(), pools, catalog=catalog)
+    report = check_plan(
+        table, scenario, shares, units.tolist(), pools, catalog=catalog, time_use=time_use
+    )
     return GreedyPlan(choices, cost, co2, list(report["violations"]))

@@ -163,7 +163,11 @@ def _repaired(
     previous: OptionTable,
     prev_sol: Solution,
 ) -> tuple[Solution | None, F64 | None]:
-    """The relaxed plan repaired on the new model: (accepted solution or None, start or None)."""
+    """The relaxed plan repaired on the new model: (accepted solution or None, start or None).
+    Plans with time-use columns (profiled demand, movable jobs) are not repaired: the capped
+    model is solved from scratch."""
+    if model.extra:
+        return None, None
     where = {origin: i for i, origin in enumerate(_origin(pruned))}
     units = np.zeros(len(pruned.options), dtype=np.int64)
     for o, origin in zip(previous.options, _origin(previous), strict=True):
@@ -180,14 +184,17 @@ def _repaired(
     k = model.n_options
     objective = float(
         np.dot(model.c[k : 2 * k], sol.units)
-        + sum(model.c[model.pool(q)] * sol.pool_sizes[key] for q, key in enumerate(model.pool_keys))
+        + sum(
+            model.c[model.pool(q)] * sol.pool_sizes[key] / pruned.pools[key].instance_accelerators
+            for q, key in enumerate(model.pool_keys)
+        )
     )
     sol.objective = objective
     start = np.zeros(model.n_vars)
     start[:k] = sol.shares
     start[k : 2 * k] = sol.units
     for q, key in enumerate(model.pool_keys):
-        start[model.pool(q)] = sol.pool_sizes[key]
+        start[model.pool(q)] = sol.pool_sizes[key] // pruned.pools[key].instance_accelerators
     if not _accept(model, sol):
         return None, None
     bound = prev_sol.dual_bound

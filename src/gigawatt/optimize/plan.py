@@ -171,17 +171,17 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
     use: dict[str, float] = {}
     for o in table.options:
         if o.pool is not None and sol.units[o.index] > 0:
-            days = o.window_days[1] - o.window_days[0]
+            days = o.held_days
             use[o.pool] = use.get(o.pool, 0.0) + sol.units[o.index] * o.unit_accelerators * days
     rows: list[dict[str, Any]] = []
     for o in table.options:
         n = int(sol.units[o.index])
         if n <= 0:
             continue
-        cost = o.usage_usd_per_unit * n
+        billed = _billed_units(table, sol, o)
+        cost = o.usage_usd_per_unit * billed
         if o.pool is not None and use.get(o.pool):
-            days = o.window_days[1] - o.window_days[0]
-            share = n * o.unit_accelerators * days / use[o.pool]
+            share = n * o.unit_accelerators * o.held_days / use[o.pool]
             cost += table.pools[o.pool].usd_per_accelerator * sol.pool_sizes[o.pool] * share
         rows.append(
             {
@@ -197,8 +197,9 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
                 "share": float(sol.shares[o.index]),
                 "hours": o.hours,
                 "cost_usd": cost,
-                "energy_kwh": o.energy_kwh_per_unit * n,
-                "co2_location_kg": o.co2_location_kg_per_unit * n,
+                "mean_count": billed * o.unit_accelerators,
+                "energy_kwh": o.energy_kwh_per_unit * billed,
+                "co2_location_kg": o.co2_location_kg_per_unit * billed,
                 "power_kw": o.power_kw_per_unit * n,
                 "slo_met": o.slo_met,
                 "pool": o.pool,
@@ -217,6 +218,16 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
         if n > 0
     ]
     return rows, pools
+
+
+def _billed_units(table: OptionTable, sol: Solution, o: Any) -> float:
+    """Units of ``o`` averaged over the hours: the peak's units for the peak's hours and each
+    lower demand level's units for its hours (a flat workload: its units)."""
+    levels = table.levels_of(o.workload_index)
+    total = levels.hours_share[0] * float(sol.units[o.index])
+    for k in range(1, len(levels.values)):
+        total += levels.hours_share[k] * sol.time_use.get(("level", o.index, k), 0)
+    return total
 
 
 def _break_even(table: OptionTable, sol: Solution) -> list[dict[str, Any]]:
@@ -400,6 +411,7 @@ def _check(
         catalog=catalog,
         reported_cost_usd=sol.cost_usd,
         reported_co2_kg=sol.co2_location_kg,
+        time_use=sol.time_use,
     )
 
 

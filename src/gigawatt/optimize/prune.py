@@ -79,12 +79,16 @@ def _memberships(table: OptionTable, limits: frozenset[str] | None) -> dict[int,
 
 
 def _pool_spans(table: OptionTable) -> dict[str, tuple[float, float]]:
-    """Pool -> (first, last) day any of its options holds it."""
+    """Pool -> (first, last) day any of its options holds it; (-inf, inf) when a member's use
+    varies over the time blocks (a profiled workload or a movable job), so that any member may
+    share it for free."""
     span: dict[str, tuple[float, float]] = {}
     for o in table.options:
         if o.pool is not None:
             lo, hi = span.get(o.pool, (math.inf, -math.inf))
             span[o.pool] = (min(lo, o.window_days[0]), max(hi, o.window_days[1]))
+            if o.filler or table.levels_of(o.workload_index).profiled:
+                span[o.pool] = (-math.inf, math.inf)
     return span
 
 
@@ -96,9 +100,11 @@ def _unit_cost_bounds(
     upper = o.usage_usd_per_unit
     if o.pool is None:
         return upper, upper
-    upper += table.pools[o.pool].usd_per_accelerator * o.unit_accelerators
+    pool = table.pools[o.pool]
+    waste = pool.instance_accelerators - 1  # a private pool rounds up to whole instances
+    upper += pool.usd_per_accelerator * (o.unit_accelerators + waste)
     lo, hi = span[o.pool]
-    if not (o.window_days[0] <= lo and o.window_days[1] >= hi):
+    if not (len(o.windows) == 1 and o.window_days[0] <= lo and o.window_days[1] >= hi):
         return o.usage_usd_per_unit, upper
     return upper, upper
 

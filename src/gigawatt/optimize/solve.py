@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from gigawatt.errors import GigawattError
 from gigawatt.evaluate.table import OptionTable
-from gigawatt.optimize.build import Model
+from gigawatt.optimize.build import Model, co2_coefficients, cost_coefficients
 from gigawatt.optimize.tolerances import FEASIBILITY_TOL
 
 F64 = NDArray[np.float64]
@@ -62,6 +62,8 @@ class Solution:
     row_activity: F64 = field(default_factory=lambda: np.zeros(0))
     mip_gap: float | None = None
     dual_bound: float | None = None
+    time_use: dict[tuple[str, int, int], float] = field(default_factory=dict)
+    """Units of the time-use columns (:attr:`Model.extra`) that are not zero."""
 
     @property
     def ok(self) -> bool:
@@ -307,6 +309,9 @@ def solution_from_vector(
     z = np.array(z, dtype=float)
     k = m.n_options
     z[k : 2 * k] = np.rint(z[k : 2 * k])
+    tail = 2 * k + len(m.pool_keys)
+    whole = tail + np.flatnonzero(m.integrality[tail:])
+    z[whole] = np.rint(z[whole])
     if m.names:
         usage = activity(m, z)
         peak: dict[int, float] = {}
@@ -314,17 +319,22 @@ def solution_from_vector(
         for r, name in enumerate(m.names):
             if name.family == "pool":
                 q = index[name.key]
-                peak[q] = max(peak.get(q, 0.0), float(usage[r]) + z[m.pool(q)])
+                size = table.pools[name.key].instance_accelerators
+                drawn = float(usage[r]) + size * z[m.pool(q)]
+                peak[q] = max(peak.get(q, 0.0), drawn / size)
         for q in range(len(m.pool_keys)):
             z[m.pool(q)] = math.ceil(peak.get(q, 0.0) - FEASIBILITY_TOL)
     shares = np.clip(z[:k], 0.0, 1.0)
     units = np.rint(z[k : 2 * k]).astype(np.int64)
-    pools = {key: int(np.rint(z[2 * k + q])) for q, key in enumerate(m.pool_keys)}
-    cost = float(
-        sum(o.usage_usd_per_unit * units[o.index] for o in table.options)
-        + sum(table.pools[key].usd_per_accelerator * n for key, n in pools.items())
-    )
-    co2 = float(sum(o.co2_location_kg_per_unit * units[o.index] for o in table.options))
+    pools = {
+        key: int(np.rint(z[2 * k + q])) * table.pools[key].instance_accelerators
+        for q, key in enumerate(m.pool_keys)
+    }
+    cost = float(sum(v * z[c] for c, v in cost_coefficients(m, table)))
+    co2 = float(sum(v * z[c] for c, v in co2_coefficients(m, table)))
+    time_use = {
+        key: float(z[tail + j]) for j, key in enumerate(m.extra) if z[tail + j] > FEASIBILITY_TOL
+    }
     return Solution(
         status,
         message,
@@ -337,6 +347,7 @@ def solution_from_vector(
         activity(m, z) if m.names else np.zeros(0),
         mip_gap,
         dual_bound,
+        time_use,
     )
 
 

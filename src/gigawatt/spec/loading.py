@@ -342,16 +342,26 @@ def parse_scenario(
     )
 
 
+def _absolute(value: str, base: Path) -> str:
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
 def _resolve_model_paths(data: Any, base: Path) -> None:
-    """Make relative ``model`` paths relative to the scenario file's folder (in place)."""
+    """Make relative ``model`` and ``load.path`` paths relative to the scenario file's folder
+    (in place)."""
     workloads = data.get("workloads") if isinstance(data, dict) else None
     if not isinstance(workloads, list):
         return
     for workload in workloads:
-        model = workload.get("model") if isinstance(workload, dict) else None
+        if not isinstance(workload, dict):
+            continue
+        model = workload.get("model")
         if isinstance(model, str) and model and is_model_path(model):
-            path = Path(model).expanduser()
-            workload["model"] = str(path if path.is_absolute() else (base / path).resolve())
+            workload["model"] = _absolute(model, base)
+        load = workload.get("load")
+        if isinstance(load, dict) and isinstance(load.get("path"), str) and load["path"]:
+            load["path"] = _absolute(load["path"], base)
 
 
 def load_scenario(path: Path) -> Scenario:

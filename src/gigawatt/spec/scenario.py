@@ -58,7 +58,8 @@ class PowerCap(SpecModel):
 
 
 class AcceleratorCap(SpecModel):
-    """Most rented accelerators obtainable from an offer, or matching venue/region/accelerator."""
+    """Most accelerators held at once from an offer, or matching venue/region/accelerator (a
+    site: venue + region): rented, owned and bought alike."""
 
     offer: CatalogId | None = Field(
         None, description="Offer id; excludes venue, region and accelerator (the offer fixes them)."
@@ -66,7 +67,9 @@ class AcceleratorCap(SpecModel):
     venue: CatalogId | None = Field(None, description="Venue id; null = any.")
     region: CatalogId | None = Field(None, description="Region id; null = any.")
     accelerator: CatalogId | None = Field(None, description="Accelerator id; null = any.")
-    max_count: Count = Field(ge=0, description="Most accelerators rented at once [accelerators].")
+    max_count: Count = Field(
+        ge=0, description="Most accelerators held at once, rented, owned or bought [accelerators]."
+    )
 
     @model_validator(mode="after")
     def _offer_is_exclusive(self) -> AcceleratorCap:
@@ -91,7 +94,8 @@ class Limits(SpecModel):
         default_factory=list, description="Power caps per venue, region, site or overall."
     )
     accelerator_caps: list[AcceleratorCap] = Field(
-        default_factory=list, description="Caps on rented accelerators per offer or venue."
+        default_factory=list,
+        description="Caps on accelerators per offer, venue, site or accelerator type.",
     )
 
     @field_validator("power_caps", "accelerator_caps")
@@ -120,6 +124,13 @@ class OwnedHardware(SpecModel):
     system: CatalogId | None = Field(
         None, description="System id (server or rack) they come in; null = unspecified."
     )
+
+
+class Site(SpecModel):
+    """A place where bought hardware may be installed: a user-operated venue in a region."""
+
+    venue: CatalogId = Field(description="Venue id (on-prem, colocation or edge).")
+    region: CatalogId = Field(description="Region id.")
 
 
 class Scenario(SpecModel):
@@ -154,6 +165,25 @@ class Scenario(SpecModel):
     limits: Limits = Field(default_factory=Limits, description="Budget, power and capacity caps.")
     owned_hardware: list[OwnedHardware] = Field(
         default_factory=list, description="Hardware already owned."
+    )
+    purchase_sites: list[Site] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Where bought hardware may be installed; null = any user-operated candidate venue "
+            "and region that passes each workload's constraints. [] is not allowed (omit "
+            "purchases by listing `venues`/`offers` without user-operated venues)."
+        ),
+    )
+    time_blocks: Count = Field(
+        24,
+        ge=1,
+        le=8760,
+        description=(
+            "Most time blocks the load profiles are reduced to (the plan's time resolution): "
+            "hours with the same demand of every workload share a block; beyond this many "
+            "distinct hours, similar hours are merged, each block holding its hours' peak."
+        ),
     )
 
     @field_validator("venues", "offers")
@@ -197,7 +227,7 @@ class Scenario(SpecModel):
                     ("workloads", index, "start_day"),
                     workload.start_day,
                 )
-            if isinstance(workload, TrainingWorkload):
+            if isinstance(workload, TrainingWorkload) and workload.slo is not None:
                 end = workload.start_day + workload.slo.deadline_days
                 if end > horizon:
                     raise FieldError(

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gigawatt.spec._base import CatalogId, Count, FieldError, Name, SpecModel, unique_ids
+from gigawatt.spec.load import STEADY, LoadProfile
 
 KINDS: tuple[str, ...] = (
     "pretrain",
@@ -31,6 +32,9 @@ ServingPrecision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4"]
 FinetuneMethod = Literal["full", "lora", "qlora"]
 
 SECONDS_PER_DAY = 86_400.0
+
+PREEMPTIBLE_KINDS: tuple[str, ...] = ("pretrain", "finetune", "batch_inference")
+"""Kinds that tolerate preemption unless ``preemptible: false`` says otherwise."""
 
 DEFAULT_LORA_RANK = 8
 """LoRA rank when none is given: the default ``r`` of Hugging Face PEFT's ``LoraConfig``."""
@@ -118,6 +122,19 @@ class WorkloadBase(SpecModel):
     accelerators: list[CatalogId] | None = _pins("accelerators")
     venues: list[CatalogId] | None = _pins("venues")
     regions: list[CatalogId] | None = _pins("regions")
+    preemptible: bool | None = Field(
+        None,
+        description=(
+            "Whether the work tolerates preemption (spot capacity): null = the kind's default, "
+            "true for pretrain, finetune and batch_inference (they pay checkpoint-restart "
+            "losses), false for serving."
+        ),
+    )
+    max_accelerators: Count | None = Field(
+        None,
+        gt=0,
+        description="Most accelerators this workload may hold at once, all options together.",
+    )
 
     @field_validator("accelerators", "venues", "regions")
     @classmethod
@@ -129,6 +146,13 @@ class WorkloadBase(SpecModel):
         """True when :attr:`model` is a path to a config.json, not a catalog id."""
         return is_model_path(self.model)
 
+    @property
+    def may_be_preempted(self) -> bool:
+        """``preemptible``, or the kind's default (training and batch true, serving false)."""
+        if self.preemptible is not None:
+            return self.preemptible
+        return self.kind in PREEMPTIBLE_KINDS
+
 
 # --- training ---------------------------------------------------------------------------------
 
@@ -137,7 +161,11 @@ class TrainingSLO(SpecModel):
     """Service-level objective of a training job."""
 
     deadline_days: float = Field(
-        gt=0, description="Most wall-clock days from `start_day` until training completes [days]."
+        gt=0,
+        description=(
+            "Most wall-clock days from `start_day` (or from each recurrence) until training "
+            "completes [days]."
+        ),
     )
 
 
@@ -157,11 +185,48 @@ class TrainingWorkload(WorkloadBase):
     sequence_length_tokens: Count = Field(
         4096, gt=0, description="Training sequence length [tokens per sequence]."
     )
-    slo: TrainingSLO = Field(description="Deadline of the job.")
+    slo: TrainingSLO | None = Field(
+        None, description="Deadline of the job; null needs a fixed `accelerator_count`."
+    )
+    accelerator_count: Count | None = Field(
+        None,
+        gt=0,
+        description=(
+            "A fixed job size instead of sizing for the deadline [accelerators]: the time to "
+            "train follows (and must meet the deadline when one is set)."
+        ),
+    )
+    every_days: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "The job recurs every this many days from `start_day` within the horizon (e.g. 30 "
+            "for a monthly retraining); null = runs once [days]."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _deadline_or_count(self) -> TrainingWorkload:
+        if self.slo is None and self.accelerator_count is None:
+            raise FieldError("needs slo.deadline_days or a fixed accelerator_count", ("slo",), None)
+        every, slo = self.every_days, self.slo
+        if every is not None and slo is not None and slo.deadline_days > every:
+            raise FieldError(
+                f"must be >= slo.deadline_days = {slo.deadline_days:g} (a run must end "
+                "before the next starts)",
+                ("every_days",),
+                every,
+            )
+        return self
+
+    @property
+    def deadline_days(self) -> float | None:
+        """``slo.deadline_days``, or None without a deadline [days]."""
+        return None if self.slo is None else self.slo.deadline_days
 
     @property
     def total_tokens(self) -> float:
-        """Tokens processed by the whole job [tokens]."""
+        """Tokens processed by one run of the job [tokens]."""
         return float(self.tokens)
 
 
@@ -209,7 +274,7 @@ class FinetuneWorkload(TrainingWorkload):
 
     @property
     def total_tokens(self) -> float:
-        """Tokens processed by the whole job, all epochs [tokens]."""
+        """Tokens processed by one run of the job, all epochs [tokens]."""
         return self.tokens * self.epochs
 
 
@@ -258,8 +323,25 @@ class BatchInferenceWorkload(PerRequestTokens):
         return self.requests_per_day * per_request
 
 
+AMBIGUOUS_LATENCY = (
+    "unknown key; a latency objective names its metric, p95_ttft_s (time to first token), "
+    "p95_tpot_s (time per output token) or p95_e2e_s (end to end), in seconds"
+)
+
+
 class ServingSLO(SpecModel):
     """Latency objectives of interactive serving; set at least one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _metric_named(cls, data: Any) -> Any:
+        """A latency key that names no metric (``p95_latency_s``, ``latency_ms``, ``p95``) is
+        an error saying which keys exist, not a guess."""
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields and ("latency" in str(key) or "p95" in str(key)):
+                    raise FieldError(AMBIGUOUS_LATENCY, (str(key),), key, show_value=False)
+        return data
 
     p95_ttft_s: float | None = Field(
         None, gt=0, description="95th-percentile time to first token [s]."
@@ -267,17 +349,19 @@ class ServingSLO(SpecModel):
     p95_tpot_s: float | None = Field(
         None, gt=0, description="95th-percentile time per output token after the first [s]."
     )
-    p95_latency_s: float | None = Field(
-        None, gt=0, description="95th-percentile end-to-end latency of a request [s]."
+    p95_e2e_s: float | None = Field(
+        None,
+        gt=0,
+        description="95th-percentile end-to-end latency of a request, last token included [s].",
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> ServingSLO:
-        if self.p95_ttft_s is None and self.p95_tpot_s is None and self.p95_latency_s is None:
-            raise FieldError("set at least one of p95_ttft_s, p95_tpot_s, p95_latency_s")
-        ttft, latency = self.p95_ttft_s, self.p95_latency_s
+        if self.p95_ttft_s is None and self.p95_tpot_s is None and self.p95_e2e_s is None:
+            raise FieldError("set at least one of p95_ttft_s, p95_tpot_s, p95_e2e_s")
+        ttft, latency = self.p95_ttft_s, self.p95_e2e_s
         if ttft is not None and latency is not None and latency < ttft:
-            raise FieldError(f"must be >= p95_ttft_s = {ttft}", ("p95_latency_s",), latency)
+            raise FieldError(f"must be >= p95_ttft_s = {ttft}", ("p95_e2e_s",), latency)
         return self
 
 
@@ -285,20 +369,13 @@ class InteractiveWorkload(PerRequestTokens):
     """Request/response serving with latency objectives."""
 
     qps: float = Field(gt=0, description="Mean request rate [requests per s].")
-    peak_to_mean_ratio: float = Field(
-        1.0,
-        ge=1,
-        description="Peak request rate over `qps` [ratio]; capacity is sized for peak; 1 = flat.",
+    load: LoadProfile = Field(
+        STEADY, description="How the rate moves over time around `qps`; default steady."
     )
     users_region: CatalogId | None = Field(
         None, description="Region id where users are, for network latency; null = ignore network."
     )
     slo: ServingSLO = Field(description="Latency objectives.")
-
-    @property
-    def peak_qps(self) -> float:
-        """Peak request rate [requests per s]."""
-        return self.qps * self.peak_to_mean_ratio
 
 
 class OnlineInferenceWorkload(InteractiveWorkload):
@@ -319,14 +396,14 @@ class RagWorkload(InteractiveWorkload):
         ge=0,
         description=(
             "Mean time spent retrieving before generation starts [s]; counted inside p95_ttft_s "
-            "and p95_latency_s. 0 = not modelled."
+            "and p95_e2e_s. 0 = not modelled."
         ),
     )
 
     @model_validator(mode="after")
     def _slo_leaves_time(self) -> RagWorkload:
         retrieval = self.retrieval_latency_s
-        for field in ("p95_ttft_s", "p95_latency_s"):
+        for field in ("p95_ttft_s", "p95_e2e_s"):
             target = getattr(self.slo, field)
             if retrieval > 0 and target is not None and target <= retrieval:
                 raise FieldError(
@@ -365,8 +442,8 @@ class AgentWorkload(InferenceWorkload):
 
     kind: Literal["agent"] = Field(description="Multi-step agent.")
     tasks_per_day: float = Field(gt=0, description="Mean task volume [tasks per day].")
-    peak_to_mean_ratio: float = Field(
-        1.0, ge=1, description="Peak task rate over the mean [ratio]; 1 = flat."
+    load: LoadProfile = Field(
+        STEADY, description="How the task rate moves over time around the mean; default steady."
     )
     steps_per_task: Count = Field(gt=0, description="Mean model calls per task [steps per task].")
     input_tokens_per_step: Count = Field(
@@ -406,8 +483,12 @@ class EdgeInferenceWorkload(PerRequestTokens):
     kind: Literal["edge_inference"] = Field(description="On-device inference at edge sites.")
     sites: Count = Field(gt=0, description="Number of sites, each with its own hardware [sites].")
     qps_per_site: float = Field(gt=0, description="Mean request rate at one site [requests per s].")
-    peak_to_mean_ratio: float = Field(
-        1.0, ge=1, description="Peak request rate over the mean at one site [ratio]; 1 = flat."
+    load: LoadProfile = Field(
+        STEADY,
+        description=(
+            "How one site's rate moves over time (sizes its hardware for the peak; edge "
+            "hardware is bought, so the shape does not change its cost); default steady."
+        ),
     )
     sites_region: CatalogId = Field(
         description="Region id where the sites are (grid carbon, prices, jurisdiction)."
