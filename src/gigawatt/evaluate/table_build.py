@@ -201,15 +201,15 @@ def _option_row(
 def _add_workload_rows(ctx: _Pricing, wi: int, w: Any, kept: list[Option]) -> None:
     """Rows of workload ``w`` on every kept option: to ``options`` when the option meets the SLO
     with a positive, finite number of units, else to ``rejected``. The performance seam runs
-    once per accelerator and region."""
+    once per accelerator, region and venue."""
     window = _window(ctx.scenario, w)
     active_h = (ctx.scenario.horizon_days - w.start_day) * HOURS_PER_DAY
-    perf_cache: dict[tuple[str, str], Performance] = {}
+    perf_cache: dict[tuple[str, str, str], Performance] = {}
     for opt in kept:
-        pkey = (opt.accelerator, opt.region)
+        pkey = (opt.accelerator, opt.region, opt.venue)
         if pkey not in perf_cache:
             perf_cache[pkey] = ctx.performance(
-                w, opt.accelerator, opt.region, ctx.catalog, active_h
+                w, opt.accelerator, opt.region, ctx.catalog, active_h, opt.venue
             )
         perf = perf_cache[pkey]
         row = _option_row(ctx, wi, w, opt, perf, window)
@@ -267,7 +267,7 @@ def build_option_table(
 ) -> OptionTable:
     """Screen, evaluate and price every option of ``scenario`` (see module docstring).
 
-    ``performance(workload, accelerator, region, catalog, active_h) -> Performance`` is the
+    ``performance(workload, accelerator, region, catalog, active_h, venue) -> Performance`` is the
     performance seam (tests pass a hand-solvable one); by default a new
     :class:`~gigawatt.evaluate.performance.PerformanceCache` of ``catalog``.
     """
