@@ -45,6 +45,7 @@ BUNDLED_PICKS = {
     "l4": "l4-8gpu-server",
     "l40s": "l40s-8gpu-server",
     "jetson-agx-orin": "jetson-agx-orin-64gb",
+    "jetson-orin-nano-super": "jetson-orin-nano-super-module",
 }
 
 

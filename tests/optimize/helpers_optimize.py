@@ -100,9 +100,15 @@ class Stub:
         self.train_h = train_h
 
     def __call__(
-        self, workload: Any, accelerator: str, region: str, cat: Catalog, active_h: float
+        self,
+        workload: Any,
+        accelerator: str,
+        region: str,
+        cat: Catalog,
+        active_h: float,
+        venue: str = "",
     ) -> Performance:
-        del region, cat
+        del region, cat, venue
         need = self.units.get(accelerator, 2.0)
         if workload.kind == "finetune":
             return Performance(self.unit, 1.0, self.train_h, 1.0, True, "stub")

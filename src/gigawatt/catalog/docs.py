@@ -43,7 +43,29 @@ def schema_markdown() -> str:
             )
         if table == "offers":
             lines += ["", _pricing_families()]
+        if table == "request_paths":
+            lines += ["", EDGE_NOTE]
     return "\n".join(lines) + "\n"
+
+
+EDGE_NOTE = """### Edge: devices, memory and the request path
+
+- **Device classes.** `accelerators.device_class` says where a device is deployed and bought:
+  `datacenter` (default), `edge` (Jetson modules) or both (`l4`, a 72 W card also fitted in edge
+  servers). A user-operated venue (on-prem, colocation, edge) sells for purchase the accelerators
+  of the classes in its `venues.device_classes` (default `datacenter`; the `edge` venue holds
+  `edge`), with their own purchase price and power: an edge site buys a Jetson or an L4, never a
+  B200, and a data centre never buys a Jetson module.
+- **Memory.** An edge site runs each replica on one device (assumption on the `edge` venue row),
+  so a model whose state exceeds one device's memory is excluded there with the reason
+  `memory: llama-3.1-70b (70.6B params, bf16 weights) needs 131 GiB; jetson-agx-orin has 64 GiB`.
+- **Request path.** A served request spends, outside the accelerators, the venue kind's
+  `front_end_s` (API front end; 0 for a runtime in the application's process) plus, when the
+  workload names its users' region, the kind's `access_rtt_s` and the straight-fibre round trip
+  between the users' and the serving region. Cloud, colocation and on-prem paths start at about
+  29 ms (20 ms access + 9 ms front end), the edge path at 0.5 ms: a sub-5 ms (or sub-10 ms) TTFT
+  objective can only be met at the edge, and only where the device itself is fast enough.
+"""
 
 
 def _pricing_families() -> str:

@@ -23,6 +23,7 @@ TABLES = (
     "systems",
     "regions",
     "venues",
+    "request_paths",
     "offers",
     "models",
     "cooling",

@@ -18,6 +18,7 @@ CATALOG_TABLES = (
     "accelerators",
     "systems",
     "venues",
+    "request_paths",
     "offers",
     "regions",
     "models",

@@ -6,8 +6,8 @@ accelerator type, from the project's performance models.
   proportional scaling, see :func:`_next_count`) whose time-to-train meets
   ``slo.deadline_days``; the job holds that many accelerators for its time-to-train.
 - Serving (``online_inference``, ``rag``, ``agent``, ``edge_inference``): the layout and the
-  replicas carrying the peak request rate within the latency SLO (network round trip and
-  retrieval time taken out of the TTFT budget) come from
+  replicas carrying the peak request rate within the latency SLO (the request path of
+  :mod:`gigawatt.evaluate.network` and retrieval time taken out of the TTFT budget) come from
   :func:`gigawatt.evaluate.replicas.size_replicas`, the rule ``gigawatt infer`` uses too, with
   the vLLM engine constants.
 - Batch inference: the most efficient layout at its offline throughput; the daily volume must be
@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
 from gigawatt.evaluate.demand import peak_to_mean
+from gigawatt.evaluate.network import request_path_s
 from gigawatt.evaluate.replicas import Lengths, ServingCache, ServingSetup, size_replicas
+from gigawatt.evaluate.screen import one_device_per_replica
 from gigawatt.evaluate.training import TrainOptions, plan_training
-from gigawatt.models.sizing import ReplicaSizing
+from gigawatt.models.sizing import Layout, ReplicaSizing
 from gigawatt.spec import (
     AgentWorkload,
     BatchInferenceWorkload,
@@ -42,11 +43,10 @@ from gigawatt.spec.workloads import InteractiveWorkload, Workload
 
 SECONDS_PER_DAY = 86_400.0
 HOURS_PER_DAY = 24.0
+ONE_DEVICE = (Layout(tp=1, ep=1),)
+"""The serving layout at venues whose sites run each replica on one device (edge)."""
 MAX_TRAINING_COUNT = 262_144
 """Largest training job searched [accelerators]; beyond it the deadline counts as missed."""
-FIBRE_KM_PER_S = 2.0e5
-"""Light in optical fibre, about 2/3 of c (refractive index ~1.47) [km/s]."""
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -65,30 +65,6 @@ class Performance:
     utilization: float
     slo_met: bool
     detail: str
-
-
-def _rtt_s(a: dict[str, Any] | None, b: dict[str, Any] | None) -> float:
-    """Round trip over a straight fibre path between two regions (a lower bound) [s]."""
-    if a is None or b is None or a["id"] == b["id"]:
-        return 0.0
-    keys = ("latitude_deg", "longitude_deg")
-    if any(r.get(k) is None for r in (a, b) for k in keys):
-        return 0.0
-    la1, lo1, la2, lo2 = (math.radians(float(r[k])) for r in (a, b) for k in keys)
-    h = (
-        math.sin((la2 - la1) / 2) ** 2
-        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    )
-    km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-    return 2.0 * km / FIBRE_KM_PER_S
-
-
-def network_rtt_s(catalog: Catalog, users_region: str | None, region: str) -> float:
-    """Round trip between users and the serving region [s] (0 when either has no coordinates)."""
-    if users_region is None:
-        return 0.0
-    regions = catalog.tables["regions"]
-    return _rtt_s(regions.get(users_region), regions.get(region))
 
 
 # --- training -------------------------------------------------------------------------------
@@ -207,7 +183,7 @@ def serving_lengths(workload: Workload) -> tuple[float, float] | None:
 @dataclass(frozen=True)
 class _Load:
     """A latency-bound serving load: requests/s at the peak and on average, p95 targets [s]
-    (``latency_s`` end to end, per request or agent step) and the network round trip [s]."""
+    (``latency_s`` end to end, per request or agent step) and the request path [s]."""
 
     peak_per_s: float
     mean_per_s: float
@@ -224,14 +200,17 @@ def _budget(target: float | None, spent: float) -> float | None:
 
 
 def _quantise(value: float | None) -> float | None:
-    """Round a latency budget down to 5 ms so that nearby regions share one evaluation."""
+    """Round a latency budget down to 5 ms (0.5 ms below 100 ms, so that sub-10 ms objectives
+    keep their meaning) so that nearby regions share one evaluation."""
     if value is None:
         return None
-    return math.floor(value / 0.005) * 0.005
+    step = 0.005 if value >= 0.1 else 0.0005
+    return math.floor(value / step) * step
 
 
-def _load(workload: Workload, region: str, catalog: Catalog) -> _Load | None:
-    """Rates, targets and round trip of a latency-bound workload; None for other kinds."""
+def _load(workload: Workload, region: str, venue: str, catalog: Catalog) -> _Load | None:
+    """Rates, targets and request path (:func:`~gigawatt.evaluate.network.request_path_s`) of a
+    latency-bound workload on ``venue`` in ``region``; None for other kinds."""
     if isinstance(workload, AgentWorkload):
         slo = workload.slo
         latency = None
@@ -244,7 +223,7 @@ def _load(workload: Workload, region: str, catalog: Catalog) -> _Load | None:
             slo.p95_ttft_s,
             slo.p95_tpot_s,
             latency,
-            network_rtt_s(catalog, workload.users_region, region),
+            request_path_s(catalog, workload.users_region, region, venue),
         )
     if isinstance(workload, EdgeInferenceWorkload):
         slo_e = workload.slo
@@ -255,7 +234,7 @@ def _load(workload: Workload, region: str, catalog: Catalog) -> _Load | None:
             slo_e.p95_ttft_s,
             slo_e.p95_tpot_s,
             slo_e.p95_e2e_s,
-            0.0,
+            request_path_s(catalog, workload.sites_region, region, venue),
         )
     if isinstance(workload, InteractiveWorkload):
         retrieval = workload.retrieval_latency_s if isinstance(workload, RagWorkload) else 0.0
@@ -265,7 +244,7 @@ def _load(workload: Workload, region: str, catalog: Catalog) -> _Load | None:
             _budget(workload.slo.p95_ttft_s, retrieval),
             workload.slo.p95_tpot_s,
             _budget(workload.slo.p95_e2e_s, retrieval),
-            network_rtt_s(catalog, workload.users_region, region),
+            request_path_s(catalog, workload.users_region, region, venue),
         )
     return None
 
@@ -293,14 +272,24 @@ def _layout_text(sized: ReplicaSizing) -> str:
     return f"tp={layout.tp}" + (f" pp={layout.pp}" if layout.pp > 1 else "")
 
 
+def _layouts(catalog: Catalog, venue: str) -> tuple[Layout, ...] | None:
+    """:data:`ONE_DEVICE` at a one-device-per-replica venue, else None (every fitting layout)."""
+    return ONE_DEVICE if one_device_per_replica(catalog.get("venues", venue)) else None
+
+
 def _batch_performance(
-    workload: BatchInferenceWorkload, accelerator: str, cache: ServingCache, active_h: float
+    workload: BatchInferenceWorkload,
+    accelerator: str,
+    cache: ServingCache,
+    active_h: float,
+    layouts: tuple[Layout, ...] | None,
 ) -> Performance:
     """Replicas of the most efficient layout processing the daily volume in the window."""
     isl, osl = float(workload.input_tokens_per_request), float(workload.output_tokens_per_request)
     setup = ServingSetup(workload.model, accelerator, str(workload.precision))
     try:
-        sized = size_replicas(cache, setup, Lengths.fixed(isl, osl), None, None, None)
+        lengths = Lengths.fixed(isl, osl)
+        sized = size_replicas(cache, setup, lengths, None, None, None, layouts=layouts)
     except InputError:
         sized = None
     if sized is None:
@@ -315,12 +304,19 @@ def _batch_performance(
 
 
 def serving_performance(
-    workload: Workload, accelerator: str, region: str, cache: ServingCache, active_h: float
+    workload: Workload,
+    accelerator: str,
+    region: str,
+    cache: ServingCache,
+    active_h: float,
+    venue: str,
 ) -> Performance:
     """Replicas carrying the peak request rate within the latency SLO (module docstring)."""
     if isinstance(workload, BatchInferenceWorkload):
-        return _batch_performance(workload, accelerator, cache, active_h)
-    load = _load(workload, region, cache.catalog)
+        return _batch_performance(
+            workload, accelerator, cache, active_h, _layouts(cache.catalog, venue)
+        )
+    load = _load(workload, region, venue, cache.catalog)
     lengths = serving_lengths(workload)
     if load is None or lengths is None:  # pragma: no cover - training handled elsewhere
         return Performance(0, math.inf, 0.0, 0.0, False, f"unsupported kind {workload.kind}")
@@ -329,18 +325,24 @@ def serving_performance(
     rtt_ms = load.rtt_s * 1e3
     if targets is None:
         return Performance(
-            0, math.inf, 0.0, 0.0, False, f"network round trip {rtt_ms:.1f} ms uses the SLO"
+            0, math.inf, 0.0, 0.0, False, f"request path {rtt_ms:.1f} ms uses the SLO"
         )
     ttft, tpot = targets
     setup = ServingSetup(workload.model, accelerator, str(getattr(workload, "precision", "bf16")))
     try:
         sized = size_replicas(
-            cache, setup, Lengths.fixed(isl, osl), load.peak_per_s, ttft, _q(tpot)
+            cache,
+            setup,
+            Lengths.fixed(isl, osl),
+            load.peak_per_s,
+            ttft,
+            _q(tpot),
+            layouts=_layouts(cache.catalog, venue),
         )
     except InputError:
         sized = None
     if sized is None:
-        why = f"no replica meets p95 TTFT {_g(ttft)} s / TPOT {_g(tpot)} s (RTT {rtt_ms:.1f} ms)"
+        why = f"no replica meets p95 TTFT {_g(ttft)} s / TPOT {_g(tpot)} s (path {rtt_ms:.1f} ms)"
         return Performance(0, math.inf, 0.0, 0.0, False, why)
     return _replicas_performance(workload, sized, load, accelerator, cache.catalog, active_h)
 
@@ -359,7 +361,7 @@ def _replicas_performance(
     util = min(1.0, load.mean_per_s / rate.offline_rate_per_s / max(units, 1.0))
     detail = (
         f"{_layout_text(sized)}, {rate.rate_per_s:.3g} req/s per replica at SLO, "
-        f"RTT {load.rtt_s * 1e3:.1f} ms"
+        f"request path {load.rtt_s * 1e3:.1f} ms"
     )
     if isinstance(workload, EdgeInferenceWorkload):
         # every site holds whole replicas of its own
@@ -384,26 +386,37 @@ def _q(value: float | None) -> float | None:
 
 
 def workload_performance(
-    workload: Workload, accelerator: str, region: str, cache: ServingCache, active_h: float
+    workload: Workload,
+    accelerator: str,
+    region: str,
+    cache: ServingCache,
+    active_h: float,
+    venue: str,
 ) -> Performance:
     """Dispatch on the workload kind (module docstring)."""
     if isinstance(workload, TrainingWorkload):
         return training_performance(workload, accelerator, cache)
-    return serving_performance(workload, accelerator, region, cache, active_h)
+    return serving_performance(workload, accelerator, region, cache, active_h, venue)
 
 
 class PerformanceCache(ServingCache):
     """The option table's performance seam over one explicit cache (create one per plan):
-    ``cache(workload, accelerator, region, catalog, active_h)`` is :func:`workload_performance`
-    with every evaluation kept in this object (no global state)."""
+    ``cache(workload, accelerator, region, catalog, active_h, venue)`` is
+    :func:`workload_performance` with every evaluation kept in this object (no global state)."""
 
     def __call__(
-        self, workload: Workload, accelerator: str, region: str, catalog: Catalog, active_h: float
+        self,
+        workload: Workload,
+        accelerator: str,
+        region: str,
+        catalog: Catalog,
+        active_h: float,
+        venue: str,
     ) -> Performance:
         """:func:`workload_performance` of ``workload`` (``catalog`` must be the cache's)."""
         if catalog is not self.catalog:
             raise ValueError("a PerformanceCache serves the catalog it was created for")
-        return workload_performance(workload, accelerator, region, self, active_h)
+        return workload_performance(workload, accelerator, region, self, active_h, venue)
 
     def prefetch(self, shapes: set[tuple[str, str, str, float, float]]) -> None:
         """Rate grids of every (model, accelerator, precision, prompt, output) in ``shapes``,

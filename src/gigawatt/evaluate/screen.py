@@ -7,16 +7,22 @@ training/inference performance, cost and carbon of each option. Rules, in order,
 
 1. ``candidate``: the offer is among the scenario's candidates (``offers`` and the offers of
    ``venues``; every offer when both are null). Owned hardware is always a candidate; on-prem,
-   edge and colocation venues among the candidates also offer every purchasable accelerator
-   (price shown when the catalog has one).
+   edge and colocation venues among the candidates also sell every purchasable accelerator of a
+   device class they deploy (``accelerators.device_class`` in ``venues.device_classes``: edge
+   venues sell edge-class devices such as Jetson modules, data-centre venues no edge-only
+   module; price shown when the catalog has one).
 2. ``pinned``: the workload's own ``accelerators``/``venues``/``regions`` pins.
 3. ``jurisdiction``: the region's jurisdictions meet ``data.allowed_jurisdictions``.
 4. ``sovereignty``: with ``data.sovereign_only``, the operator is headquartered in an allowed
    jurisdiction; user-operated venues (on-prem, edge, colocation) always qualify.
 5. ``offline``: with ``data.offline``, only on-prem and edge venues qualify; ``edge_inference``
    runs on edge venues only.
-6. ``memory``: a lower bound only — the model state must fit in the accelerators' memory (see
-   :func:`model_state_bytes_per_param`); activations and KV cache come with the performance models.
+6. ``memory``: a lower bound only — the model state (see :func:`model_state_bytes_per_param`)
+   sets the smallest accelerator count; at an edge venue, where a site runs each replica on one
+   device (venues.csv, row ``edge``), a model state larger than one device's memory excludes the
+   option with a reason the user reads (:func:`memory_reason`, e.g. "memory: llama-3.1-70b
+   (70.6B params, bf16 weights) needs 131 GiB; jetson-agx-orin has 64 GiB"). Activations and KV
+   cache come with the performance models.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from gigawatt.spec.workloads import Workload
 
 GIB = 2**30
 USER_OPERATED = ("onprem", "edge", "colocation")
+ONE_DEVICE_VENUE_KINDS = ("edge",)
+"""Venue kinds whose sites run each replica on one device (venues.csv ``edge`` row assumption)."""
 CLOUD_ONLY_VENDORS = ("google", "aws")
 """TPUs and Trainium are sold only as cloud services, never for on-premises purchase."""
 MIXED_PRECISION_ADAM_BYTES_PER_PARAM = 16.0
@@ -120,7 +128,7 @@ def _purchase_options(scenario: Scenario, catalog: Catalog) -> list[dict[str, An
             continue
         regions = [r for r in venue["regions"] if r in named] or venue["regions"]
         for accel in catalog.rows("accelerators"):
-            if accel["vendor"] in CLOUD_ONLY_VENDORS:
+            if not sold_at(accel, venue):
                 continue
             for region in regions:
                 out.append(
@@ -134,6 +142,33 @@ def _purchase_options(scenario: Scenario, catalog: Catalog) -> list[dict[str, An
                     }
                 )
     return out
+
+
+def sold_at(accel: dict[str, Any], venue: dict[str, Any]) -> bool:
+    """True when user-operated ``venue`` sells ``accel`` for purchase: a device class the venue
+    deploys, and not a cloud-only chip (TPU, Trainium)."""
+    if accel["vendor"] in CLOUD_ONLY_VENDORS:
+        return False
+    return bool(set(accel["device_class"]) & set(venue["device_classes"]))
+
+
+def one_device_per_replica(venue: dict[str, Any]) -> bool:
+    """True when ``venue``'s sites run each replica on one device (:data:`ONE_DEVICE_VENUE_KINDS`):
+    its model must fit one device, and its serving layout is one device."""
+    return venue["kind"] in ONE_DEVICE_VENUE_KINDS
+
+
+def memory_reason(
+    screen: WorkloadScreen, venue: dict[str, Any], accel: dict[str, Any]
+) -> str | None:
+    """Why the model state cannot sit on one device at a venue whose sites run each replica on one
+    device (:data:`ONE_DEVICE_VENUE_KINDS`), or None when it fits (or the venue shards it)."""
+    if not one_device_per_replica(venue) or screen.model_state_gib <= accel["memory_gib"]:
+        return None
+    return (
+        f"memory: {screen.model} ({screen.total_params_b:.3g}B params, {screen.model_state_basis})"
+        f" needs {screen.model_state_gib:.0f} GiB; {accel['id']} has {accel['memory_gib']:g} GiB"
+    )
 
 
 def _named_regions(scenario: Scenario) -> set[str]:
@@ -204,11 +239,13 @@ def screen_workload(
         basis,
     )
     for row in rows:
-        reason = exclusion_reason(workload, row, catalog)
+        accel = catalog.get("accelerators", row["accelerator"])
+        reason = exclusion_reason(workload, row, catalog) or memory_reason(
+            result, catalog.get("venues", row["venue"]), accel
+        )
         if reason:
             result.excluded[reason] += 1
             continue
-        accel = catalog.get("accelerators", row["accelerator"])
         result.options.append(
             Option(
                 workload.name,

@@ -251,9 +251,9 @@ def _duty(w: Any) -> float:
 def _add_workload_rows(ctx: _Pricing, wi: int, w: Any, kept: list[Option]) -> None:
     """Rows of workload ``w`` on every kept option: to ``options`` when the option meets the SLO
     with a positive, finite number of units, else to ``rejected``. The performance seam runs
-    once per accelerator and region."""
+    once per accelerator, region and venue."""
     active_h = (ctx.scenario.horizon_days - w.start_day) * HOURS_PER_DAY
-    perf_cache: dict[tuple[str, str], Performance] = {}
+    perf_cache: dict[tuple[str, str, str], Performance] = {}
     sites = ctx.scenario.purchase_sites
     allowed = None if sites is None else {(site.venue, site.region) for site in sites}
     for opt in kept:
@@ -261,10 +261,10 @@ def _add_workload_rows(ctx: _Pricing, wi: int, w: Any, kept: list[Option]) -> No
         if allowed is not None and purchase and (opt.venue, opt.region) not in allowed:
             ctx.off_site[w.name] = ctx.off_site.get(w.name, 0) + 1
             continue
-        pkey = (opt.accelerator, opt.region)
+        pkey = (opt.accelerator, opt.region, opt.venue)
         if pkey not in perf_cache:
             perf_cache[pkey] = ctx.performance(
-                w, opt.accelerator, opt.region, ctx.catalog, active_h
+                w, opt.accelerator, opt.region, ctx.catalog, active_h, opt.venue
             )
         perf = perf_cache[pkey]
         row = _option_row(ctx, wi, w, opt, perf)
@@ -328,7 +328,7 @@ def build_option_table(
 ) -> OptionTable:
     """Screen, evaluate and price every option of ``scenario`` (see module docstring).
 
-    ``performance(workload, accelerator, region, catalog, active_h) -> Performance`` is the
+    ``performance(workload, accelerator, region, catalog, active_h, venue) -> Performance`` is the
     performance seam (tests pass a hand-solvable one); by default a new
     :class:`~gigawatt.evaluate.performance.PerformanceCache` of ``catalog``.
     """

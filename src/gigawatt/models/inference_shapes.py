@@ -73,7 +73,14 @@ class EngineConstants:
         prefill_eff: achieved / peak tensor FLOPS in prefill (dimensionless).
         layer_overhead_s: fixed time per decoder layer per forward step (kernel launches,
             scheduling), s.
-        ttft_overhead_s: fixed time to first token outside the GPU (HTTP, tokenise, schedule), s.
+        ttft_overhead_s: per-request time to first token outside the GPU that the calibration
+            benchmark runs show (their client, HTTP front end, tokeniser and scheduler), s;
+            applied to closed-loop benchmark runs only
+            (:func:`gigawatt.models.serving.closed_loop`). It is a property of that
+            measurement setup, not of the engine: fitted to 68 ms for vLLM, while NVIDIA NIM
+            measures a whole TTFT of 9-10 ms for Llama-3.1-8B at concurrency 1. Open-loop and
+            offline TTFTs are the engine's own; the planner adds each venue's request path
+            (API front end and network, ``catalog/data/request_paths.csv``).
         burst_share: share of a closed-loop benchmark's requests that arrive in a synchronised
             wave of ``C`` requests and wait behind the wave's batched prefills, 0-1
             (the rest find the engine in a staggered steady state and prefill alone).

@@ -10,11 +10,14 @@ decode step ``t_d(C)`` and single-prompt prefill ``t_p(I)`` (seconds):
 
 - ``TPOT = t_d + n_p * t_p / O`` where ``n_p`` prompts are prefilled while one request decodes
   (``C - 1`` in a closed loop, ``lambda * O * TPOT`` under Poisson arrivals);
-- ``TTFT = t0 + t_p + s t_d + W`` for a request that arrives alone (``t0`` engine/HTTP
-  overhead, ``s`` running steps it sees, queueing ``W``: the M/D/1 wait ``rho t_p / (2 (1 -
-  rho))`` under Poisson arrivals); in a closed loop a share ``beta`` of the requests instead
-  arrives in a synchronised wave of ``C`` prompts batched into steps of at most ``B`` tokens and
-  waits ``max(1, (C I / B + 1) / 2)`` such steps on average (:func:`prefill_wave`);
+- ``TTFT = t_p + s t_d + W`` for a request that arrives alone (``s`` running steps it sees,
+  queueing ``W``: the M/D/1 wait ``rho t_p / (2 (1 - rho))`` under Poisson arrivals): the
+  engine's own time, to which a deployment adds its request path (API front end, network;
+  ``gigawatt.evaluate.network``). A closed-loop benchmark run adds ``t0``
+  (``ttft_overhead_s``), the per-request overhead its harness and front end showed in the
+  calibration runs, and a share ``beta`` of its requests instead arrives in a synchronised wave
+  of ``C`` prompts batched into steps of at most ``B`` tokens and waits ``max(1, (C I / B + 1) /
+  2)`` such steps on average (:func:`prefill_wave`);
 - throughput ``C * O / (TTFT + (O - 1) TPOT)`` output tokens/s (Little's law).
 
 Offline (unbounded rate) fills the KV cache: ``C = max_concurrent_sequences`` and throughput
@@ -307,7 +310,8 @@ def closed_loop(r: Replica, concurrency: ArrayLike, isl: ArrayLike, osl: ArrayLi
 
 
 def offline(r: Replica, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
-    """Maximum throughput: as many sequences as the KV cache and engine batch cap allow."""
+    """Maximum throughput: as many sequences as the KV cache and engine batch cap allow (TTFT the
+    engine's own, without a front end)."""
     i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
     c = r.slots(i, o)
     td = r.decode_step(c, i + o / 2.0)
@@ -317,7 +321,7 @@ def offline(r: Replica, isl: ArrayLike, osl: ArrayLike) -> SteadyState:
     dis = r.options.disaggregated
     rate = np.minimum(c / (o * td), 1.0 / tpb) if dis else c / (c * tpb + o * td)
     tpot = td + (0.0 if dis else (c - 1.0) * tpb / o)
-    ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * td
+    ttft = tp + r.engine.ttft_steps * td
     zero = np.zeros_like(c)
     return SteadyState(c, ttft, tpot, td, tp, zero, c - 1.0, rate * o, rate * i, zero)
 
@@ -327,7 +331,9 @@ def poisson(
 ) -> SteadyState:
     """Steady state under open-loop Poisson arrivals of ``rate`` requests/s per replica.
 
-    Solves ``C = rate * (TTFT + (O-1) TPOT)`` by damped fixed-point iteration. Overloaded
+    Solves ``C = rate * (TTFT + (O-1) TPOT)`` by damped fixed-point iteration; TTFT is the
+    engine's own (prefill, running steps, queue wait), without the benchmark harness overhead
+    ``ttft_overhead_s`` of :func:`closed_loop`: a deployment adds its request path. Overloaded
     configurations (utilisation >= 1 or more sequences than the KV cache holds) get infinite
     latencies and the offline throughput.
     """
@@ -345,7 +351,7 @@ def poisson(
         td = r.decode_step(c, i + o / 2.0)
         tpot = td if r.options.disaggregated else td / np.maximum(1.0 - rho_p, 1e-9)
         wait = rho * tpb / (2.0 * np.maximum(1.0 - rho, 1e-9))
-        ttft = r.engine.ttft_overhead_s + tp + r.engine.ttft_steps * td + wait + r.kv_transfer(i)
+        ttft = tp + r.engine.ttft_steps * td + wait + r.kv_transfer(i)
         c = np.minimum(0.5 * c + 0.5 * np.maximum(lam * (ttft + (o - 1.0) * tpot), 1.0), 1e7)
     over = (rho >= 1.0) | (c > cap.concurrency)
     inf_ = np.inf

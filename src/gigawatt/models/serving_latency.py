@@ -60,9 +60,11 @@ def latency_samples(
     ``state`` is a scalar steady state (from the mean lengths). Closed loop: a request is in a
     synchronised wave with probability ``burst_share`` and then gets its first token after the
     wave's prefill step holding it (uniform position in the wave, :func:`prefill_wave`),
-    otherwise its own prefill plus a uniform residual of the running step; requests beyond the
-    free slots add the slot wait of ``state``. Poisson: own prefill, residual step and a queue
-    wait (0 with probability ``1 - rho`` else exponential). TPOT: a Poisson number of
+    otherwise its own prefill plus a uniform residual of the running step, plus the benchmark
+    harness overhead ``ttft_overhead_s``; requests beyond the free slots add the slot wait of
+    ``state``. Poisson: own prefill, residual step and a queue wait (0 with probability
+    ``1 - rho`` else exponential), the engine's own time without a front end (see
+    :func:`~gigawatt.models.serving.poisson`). TPOT: a Poisson number of
     interleaved prefills during the decode.
     """
     n = isl.size
@@ -93,7 +95,7 @@ def latency_samples(
             return inf_arr, inf_arr
         busy = rng.random(n) < rho
         wait = np.where(busy, rng.exponential(max(mean_wait / max(rho, 1e-12), 1e-15), n), 0.0)
-        ttft = r.engine.ttft_overhead_s + tp_i + residual + wait + kv
+        ttft = tp_i + residual + wait + kv
     o = np.maximum(osl, 1.0)
     mean_o = float(np.mean(o))
     expected = float(state.interleaved_prefills) * o / mean_o
