@@ -9,8 +9,8 @@ every one of which is either evaluated or proven too slow by a lower bound:
 
 - **Candidates** (:func:`candidate_counts`): 1, 2 and 4 accelerators, then whole 8-accelerator
   servers whose number of servers has at most :data:`COUNT_BITS` = 5 significant bits: every
-  multiple of 8 up to 256, of 16 up to 512, of 32 up to 1,024 and so on (16 to 32 counts per
-  doubling, steps of 3 to 6 %), up to :data:`MAX_TRAINING_COUNT`.
+  multiple of 8 below 256, of 16 below 512, of 32 below 1,024 and so on (16 counts per
+  doubling above 128, steps of 3 to 6 %), up to :data:`MAX_TRAINING_COUNT`.
 - **Lower bound** (:class:`CountBound`): a layout with model-parallel size ``s = TP x PP x CP``
   and micro-batches of ``mb`` sequences spends at least ``s t_mb / mb`` accelerator-seconds per
   sequence, ``t_mb`` the time of one micro-batch on one pipeline stage (compute and exposed
@@ -18,12 +18,12 @@ every one of which is either evaluated or proven too slow by a lower bound:
   the step adds the pipeline bubble, exposed data-parallel traffic and the optimizer, each
   >= 0). Failures multiply the ideal time by ``g(N) >= 1``
   (:func:`gigawatt.models.reliability.goodput`, which does not depend on the ideal time). So
-  ``T(N) >= g(N) (tokens / seq) min s t_mb / mb / N`` over every layout of
-  :func:`gigawatt.models.layout.candidate_values` (at the largest count) that can fit at ``N``:
-  one that fits with one micro-batch in flight at a data-parallel size ``N / s`` (memory per
-  accelerator falls as the data-parallel size grows, so a layout that does not fit at
-  ``dp = 2^j`` cannot fit below it). The bound ignores divisibility and the global batch, so
-  it holds whatever batch the plan rounds to.
+  ``T(N) >= g(N) (tokens / seq) min s t_mb / mb / N``, the minimum over every layout of
+  :func:`gigawatt.models.layout.candidate_values` at the largest count. It ignores memory,
+  divisibility and the global batch, so it holds whatever layout and batch the plan takes.
+  Below ``fit_count`` it is infinite: no layout of model-parallel size ``s <= N`` fits with one
+  micro-batch in flight at the data-parallel size ``N / s`` (memory per accelerator falls as
+  the data-parallel size grows).
 - **Fewest** (:meth:`CountSearch.fewest_meeting`): the smallest candidate whose time-to-train
   meets the deadline, evaluating in increasing order only the candidates the bound allows.
   Exact over the candidates; a count between two candidates (a multiple of 8 with more
@@ -31,7 +31,9 @@ every one of which is either evaluated or proven too slow by a lower bound:
 - **Fastest within a count** (:meth:`CountSearch.fastest_within`): the least time-to-train with
   at most that many accelerators, best-first on the bound (fewer accelerators can be faster).
 - **Cheapest** (:meth:`CountSearch.cheapest_meeting`): the fewest accelerator-hours among the
-  candidates meeting the deadline, best-first on ``N x bound(N)``.
+  candidates up to a given count meeting the deadline, best-first on ``N x bound(N)`` (which
+  barely grows with ``N``, so nearly every candidate in range is evaluated: not used by the
+  option table).
 
 Every evaluated count is kept in the :class:`CountSearch` (one per model, accelerator, options
 and tokens; the option table keeps one per plan), so two deadlines of one job share evaluations.
@@ -77,7 +79,7 @@ def candidate_counts(
     limit: int = MAX_TRAINING_COUNT, server: int = SERVER_ACCELERATORS, bits: int = COUNT_BITS
 ) -> list[int]:
     """Counts searched, ascending, up to ``limit``: powers of two below ``server``, then
-    ``server x a x 2^k`` with ``a < 2^bits`` (every multiple of ``server`` up to
+    ``server x a x 2^k`` with ``a < 2^bits`` (every multiple of ``server`` below
     ``server x 2^bits``, then ever coarser, 2^(bits-1) counts per doubling)."""
     counts = {c for c in (2**k for k in range(server.bit_length())) if c < server}
     k = 0
@@ -133,32 +135,38 @@ def count_bound(shape: TrainShape, hw: TrainHardware, opts: TrainOptions) -> Cou
 def _fit_count(
     shape: TrainShape, hw: TrainHardware, opts: TrainOptions, values: dict[str, list[int]]
 ) -> float:
-    """Fewest accelerators ``s x dp`` on which some layout fits with one micro-batch of the
-    smallest size in flight (memory falls as ``dp`` grows: bisection per layout); inf when
-    none fits within :data:`MAX_TRAINING_COUNT`."""
+    """A count below which no layout fits: one more than the largest candidate count ``N`` at
+    which no layout of model-parallel size ``s <= N`` fits at ``dp = N / s`` with one
+    micro-batch of the smallest size in flight (1 when one fits on 1 accelerator; inf when none
+    fits on :data:`MAX_TRAINING_COUNT`). Memory falls as ``dp`` grows, so fitting is monotone
+    in ``N``: bisection over the candidates."""
     names = ("tp", "pp", "cp", "ep", "recompute", "zero")
     grids = np.meshgrid(*[np.asarray(values[n], dtype=np.float64) for n in names])
     cols = {n: g.ravel() for n, g in zip(names, grids, strict=True)}
     size = cols["tp"] * cols["pp"] * cols["cp"]
     cap_b = hw.memory_gib * opts.constants.memory_usable_fraction * GIB
-    mb, vpp = float(min(values["mb"])), float(min(values["vpp"]))
+    least = {"mb": float(min(values["mb"])), "vpp": float(min(values["vpp"]))}
 
-    def fits(dp: F64) -> NDArray[np.bool_]:
-        lay = LayoutArrays.of(dp=dp, mb=mb, vpp=vpp, **cols)
-        mem = memory_per_gpu_bytes(
-            shape, lay, np.ones(len(dp)), opts.precision, opts.finetune, opts.lora_rank
+    def fits(count: int) -> bool:
+        rows = size <= count
+        lay = LayoutArrays.of(
+            dp=count / size[rows], **least, **{n: c[rows] for n, c in cols.items()}
         )
-        return np.asarray(mem["total"] <= cap_b)
+        mem = memory_per_gpu_bytes(
+            shape, lay, np.ones(len(lay)), opts.precision, opts.finetune, opts.lora_rank
+        )
+        return bool(np.any(mem["total"] <= cap_b))
 
-    lo, hi = np.zeros(len(size)), np.floor(MAX_TRAINING_COUNT / size)
-    ok = fits(hi)
-    lo, hi, size = lo[ok], hi[ok], size[ok]
-    cols = {n: c[ok] for n, c in cols.items()}
-    while len(hi) and np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2.0)
-        good = fits(np.maximum(mid, 1.0))
-        hi, lo = np.where(good, mid, hi), np.where(good, lo, mid)
-    return float(np.min(size * np.maximum(hi, 1.0))) if len(hi) else math.inf
+    counts = candidate_counts()
+    if fits(counts[0]):
+        return float(counts[0])
+    if not fits(counts[-1]):
+        return math.inf
+    lo, hi = 0, len(counts) - 1  # no fit at counts[lo], fit at counts[hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fits(counts[mid]) else (mid, hi)
+    return float(counts[lo] + 1)
 
 
 @dataclass(frozen=True)
@@ -382,10 +390,11 @@ def _fixed_size(search: CountSearch, deadline_days: float | None, count: int) ->
 def training_size(
     workload: TrainingWorkload, accelerator: str, cache: ServingCache
 ) -> TrainingSize:
-    """Size of ``workload`` on ``accelerator``: its ``accelerator_count`` when it has one, else
-    the fewest accelerators meeting its deadline (``slo.deadline_days``, possibly None)."""
+    """Size of ``workload`` on ``accelerator``: its ``accelerator_count`` when it has one (the
+    deadline, if any, checked), else the fewest accelerators meeting ``slo.deadline_days``.
+    Either may be missing or None (read with ``getattr``)."""
     job = TrainingJob.of(workload, accelerator)
-    deadline = workload.slo.deadline_days
+    deadline = getattr(getattr(workload, "slo", None), "deadline_days", None)
     fixed = getattr(workload, "accelerator_count", None)
 
     def compute() -> TrainingSize:
