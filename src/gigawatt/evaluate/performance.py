@@ -1,10 +1,10 @@
 """Performance seam of the planner: accelerators, hours and utilisation of one workload on one
 accelerator type, from the project's performance models.
 
-- Training (``pretrain``, ``finetune``): :func:`gigawatt.evaluate.training.plan_training`
-  (FLOPs, layout search, MFU, failures). The count is the smallest (searched from 1 by
-  proportional scaling, see :func:`_next_count`) whose time-to-train meets
-  ``slo.deadline_days``; the job holds that many accelerators for its time-to-train.
+- Training (``pretrain``, ``finetune``): :mod:`gigawatt.evaluate.training_count` (the training
+  model over a set of candidate counts with a lower bound): the fewest accelerators whose
+  time-to-train meets ``slo.deadline_days``, or the workload's fixed ``accelerator_count``;
+  the job holds that many accelerators for its time-to-train.
 - Serving (``online_inference``, ``rag``, ``agent``, ``edge_inference``): the layout and the
   replicas carrying the peak request rate within the latency SLO (the request path of
   :mod:`gigawatt.evaluate.network` and retrieval time taken out of the TTFT budget) come from
@@ -29,13 +29,12 @@ from gigawatt.evaluate.demand import peak_to_mean
 from gigawatt.evaluate.network import request_path_s
 from gigawatt.evaluate.replicas import Lengths, ServingCache, ServingSetup, size_replicas
 from gigawatt.evaluate.screen import one_device_per_replica
-from gigawatt.evaluate.training import TrainOptions, plan_training
+from gigawatt.evaluate.training_count import training_size
 from gigawatt.models.sizing import Layout, ReplicaSizing
 from gigawatt.spec import (
     AgentWorkload,
     BatchInferenceWorkload,
     EdgeInferenceWorkload,
-    FinetuneWorkload,
     RagWorkload,
     TrainingWorkload,
 )
@@ -45,8 +44,6 @@ SECONDS_PER_DAY = 86_400.0
 HOURS_PER_DAY = 24.0
 ONE_DEVICE = (Layout(tp=1, ep=1),)
 """The serving layout at venues whose sites run each replica on one device (edge)."""
-MAX_TRAINING_COUNT = 262_144
-"""Largest training job searched [accelerators]; beyond it the deadline counts as missed."""
 
 
 @dataclass(frozen=True)
@@ -70,97 +67,18 @@ class Performance:
 # --- training -------------------------------------------------------------------------------
 
 
-def _training(
-    catalog: Catalog,
-    model: str,
-    accelerator: str,
-    precision: str,
-    finetune: str,
-    rank: int,
-    seq_len: int,
-    tokens: float,
-    deadline_days: float,
-) -> Performance:
-
-    opts = TrainOptions(precision=precision, finetune=finetune, lora_rank=rank, seq_len=seq_len)
-    try:
-        first = plan_training(model, accelerator, 1, tokens, opts, catalog=catalog)
-    except InputError as exc:
-        return Performance(0, math.inf, 0.0, 0.0, False, f"training model: {exc}")
-    count = 1
-    if not first.fits:
-        need = first.smallest_count_that_fits
-        if need is None or need > MAX_TRAINING_COUNT:
-            return Performance(0, math.inf, 0.0, 0.0, False, "model state does not fit")
-        count = need
-    result = (
-        first
-        if count == 1
-        else plan_training(model, accelerator, count, tokens, opts, catalog=catalog)
-    )
-    for _ in range(12):
-        days = result.time_to_train_days
-        if result.fits and days is not None and days <= deadline_days:
-            break
-        if result.fits and days is not None and math.isfinite(days):
-            scale = max(1.05, days / deadline_days * 1.02)
-        else:
-            scale = 2.0
-        count = _next_count(count, scale)
-        if count > MAX_TRAINING_COUNT:
-            return Performance(
-                0,
-                math.inf,
-                0.0,
-                0.0,
-                False,
-                f"deadline needs more than {MAX_TRAINING_COUNT} accelerators",
-            )
-        result = plan_training(model, accelerator, count, tokens, opts, catalog=catalog)
-    days = result.time_to_train_days
-    if not result.fits or days is None or days > deadline_days:
-        return Performance(0, math.inf, 0.0, 0.0, False, "deadline not met by the count search")
-    mfu = result.mfu or 0.0
-    return Performance(
-        count,
-        1.0,
-        days * HOURS_PER_DAY,
-        1.0,
-        True,
-        f"{count} accelerators, {days:.2f} days, MFU {mfu:.2f} (training model)",
-    )
-
-
-def _next_count(count: int, scale: float) -> int:
-    """Next job size: ``count x scale`` rounded up to a power of two up to 8, then to a multiple
-    of 8 (whole 8-accelerator servers), always larger than ``count``."""
-    target = count * scale
-    if target <= 8:
-        nxt = 1 << max(0, math.ceil(math.log2(max(target, 1.0))))
-    else:
-        nxt = math.ceil(target / 8.0) * 8
-    return max(nxt, count + 1)
-
-
 def training_performance(
     workload: TrainingWorkload, accelerator: str, cache: ServingCache
 ) -> Performance:
-    """Smallest job meeting the deadline on ``accelerator`` (see module docstring)."""
-    finetune, rank = "full", 16
-    if isinstance(workload, FinetuneWorkload):
-        finetune = workload.method
-        rank = workload.adapter_rank or 16
-    args = (
-        workload.model,
-        accelerator,
-        workload.precision,
-        finetune,
-        rank,
-        workload.sequence_length_tokens,
-        workload.total_tokens,
-        workload.slo.deadline_days,
-    )
-    return cache.get(("training", *args), lambda: _training(cache.catalog, *args))
+    """The job sized by :func:`gigawatt.evaluate.training_count.training_size` (its fixed
+    ``accelerator_count`` when it has one, else the fewest accelerators meeting its deadline),
+    held for its time-to-train."""
+    size = training_size(workload, accelerator, cache)
+    run = size.run
+    if not size.met or run is None:
+        return Performance(0, math.inf, 0.0, 0.0, False, size.reason)
+    detail = f"{run.count} accelerators, {run.days:.2f} days, MFU {run.mfu:.2f} (training model)"
+    return Performance(run.count, 1.0, run.days * HOURS_PER_DAY, 1.0, True, detail)
 
 
 # --- serving --------------------------------------------------------------------------------

@@ -144,6 +144,16 @@ def fill_memory(r: TrainResult, res: SearchResult, i: int) -> None:
     r.memory_breakdown_gib = {k: float(v[i]) for k, v in ev["memory_parts_gib"].items()}
 
 
+def checkpoint_bytes(
+    shape: TrainShape, finetune: str, lora_rank: int, reliability: ReliabilityConstants
+) -> float:
+    """Bytes of one checkpoint: the trained weights (all, or the adapters) x bytes per weight."""
+    trainable = (
+        shape.params_total if finetune == "full" else (shape.lora_params_per_rank * lora_rank)
+    )
+    return float(trainable * reliability.checkpoint_bytes_per_param)
+
+
 def _fill_time_to_train(
     r: TrainResult,
     ideal_s: float,
@@ -155,16 +165,8 @@ def _fill_time_to_train(
 ) -> None:
     """Ideal (``ideal_s``, s) and expected (failures, restarts, checkpoints) time and
     accelerator-hours."""
-    trainable = (
-        shape.params_total if finetune == "full" else (shape.lora_params_per_rank * lora_rank)
-    )
-    g = goodput(
-        ideal_s,
-        r.count,
-        hw.accelerators_per_node,
-        trainable * reliability.checkpoint_bytes_per_param,
-        reliability,
-    )
+    state_bytes = checkpoint_bytes(shape, finetune, lora_rank, reliability)
+    g = goodput(ideal_s, r.count, hw.accelerators_per_node, state_bytes, reliability)
     r.time_to_train_days_ideal = ideal_s / 86400.0
     r.time_to_train_days = g.wall_clock_s / 86400.0
     r.gpu_hours_ideal = ideal_s / 3600.0 * r.count

@@ -1,7 +1,7 @@
 """Read scenario YAML and turn every validation problem into a one-line :class:`InputError`.
 
 The YAML is parsed with PyYAML's safe loader, keeping the position of every key and value so
-that errors read ``file.yaml:12:7: workloads[2].slo.p95_latency_s = -1: must be > 0``.
+that errors read ``file.yaml:12:7: workloads[2].slo.p95_e2e_s = -1: must be > 0``.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _clean_loc(loc: Loc) -> Loc:
 
 
 def format_path(loc: Loc) -> str:
-    """``("workloads", 2, "slo", "p95_latency_s")`` -> ``workloads[2].slo.p95_latency_s``."""
+    """``("workloads", 2, "slo", "p95_e2e_s")`` -> ``workloads[2].slo.p95_e2e_s``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
