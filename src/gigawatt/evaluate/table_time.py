@@ -57,14 +57,18 @@ def workload_levels(scenario: Scenario, blocks: Blocks) -> list[Levels]:
     out: list[Levels] = []
     blocks_n = blocks.share.size
     for i, w in enumerate(scenario.workloads):
-        row = np.round(blocks.levels[i], LEVEL_DECIMALS)
+        exact = blocks.levels[i]
+        row = np.round(exact, LEVEL_DECIMALS)
         flat = isinstance(w, TrainingWorkload | EdgeInferenceWorkload) or np.all(row == row.max())
         if flat:
             out.append(Levels((1.0,), (1.0,), (0,) * blocks_n))
             continue
-        values = sorted({float(v) for v in row}, reverse=True)
-        index = {v: k for k, v in enumerate(values)}
+        keys = sorted({float(v) for v in row}, reverse=True)
+        index = {v: k for k, v in enumerate(keys)}
         of_block = tuple(index[float(v)] for v in row)
+        values = [0.0] * len(keys)
+        for b, k in enumerate(of_block):
+            values[k] = max(values[k], float(exact[b]))
         hours = [0.0] * len(values)
         for b, k in enumerate(of_block):
             hours[k] += float(blocks.share[b])
