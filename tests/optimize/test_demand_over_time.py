@@ -122,7 +122,7 @@ def test_a_movable_job_fills_the_valleys_of_a_pool() -> None:
     )
     stub = Stub(units={"h100-sxm": 8.0}, unit=1, train_h=28 * 24 * 0.25)
     stub_train = _TrainUnit(stub, 4)
-    table, sol = _solve(spec, _priced(6.88, 4.0), stub_train)
+    _table, sol = _solve(spec, _priced(6.88, 4.0), stub_train)
     assert sol.pool_sizes[f"offer:{AWS_H100_RESERVED}"] == 8
     fills = [k for k in sol.time_use if k[0] == "fill"]
     assert fills, "the job's hours are placed per block"

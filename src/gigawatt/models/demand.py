@@ -123,15 +123,16 @@ def reduce_blocks(levels: F64, weights: F64, most: int) -> Blocks:
     """Group the cycle's slots into at most ``most`` blocks.
 
     Slots with the same levels for every workload (equal once rounded to
-    :data:`LEVEL_DECIMALS`) form one block at their highest exact level, which is exact. Beyond ``most`` distinct slots, the distinct slots are sorted by their
-    total level and cut into ``most`` runs of equal hours; each block holds the peak of its
-    slots for every workload (never less capacity than any hour needs; pay-per-use hours are
-    overstated by ``excess``)."""
+    :data:`LEVEL_DECIMALS`) form one block at their highest exact level, which is exact. Beyond
+    ``most`` distinct slots, the distinct slots are sorted by their total level and cut into
+    ``most`` runs of equal hours; each block holds the peak of its slots for every workload
+    (never less capacity than any hour needs; pay-per-use hours are overstated by
+    ``excess``)."""
     rounded = np.round(levels, LEVEL_DECIMALS)
     grouped, inverse = np.unique(rounded, axis=1, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
     hours = np.bincount(inverse, weights=weights, minlength=grouped.shape[1])
-    unique = np.zeros(grouped.shape)  # each group at the highest exact level of its slots
+    unique: F64 = np.zeros((levels.shape[0], hours.size))  # each group at its highest level
     for row in range(levels.shape[0]):
         np.maximum.at(unique[row], inverse, levels[row])
     total = float(weights.sum())
