@@ -27,7 +27,12 @@ from gigawatt.evaluate.performance import (
     PerformanceCache,
     serving_lengths,
 )
-from gigawatt.evaluate.screen import Option, WorkloadScreen, screen_scenario
+from gigawatt.evaluate.screen import (
+    Option,
+    WorkloadScreen,
+    one_device_per_replica,
+    screen_scenario,
+)
 from gigawatt.evaluate.table import LEVEL_ROUNDING_NOTE, OptionTable, Pool, TableOption
 from gigawatt.evaluate.table_costs import (
     spot_hours,
@@ -105,6 +110,15 @@ class _Pricing:
     purchase: dict[str, PoolTerms] = field(default_factory=dict)
     region: dict[str, float | None] = field(default_factory=dict)
     off_site: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+
+    def venue_class(self, venue: str) -> str:
+        """What performance reads of a venue (its kind, for the request path, and whether a
+        replica runs on one device): venues of one class share their evaluations."""
+        if venue not in self.classes:
+            row = self.catalog.get("venues", venue)
+            self.classes[venue] = f"{row['kind']}|{one_device_per_replica(row)}"
+        return self.classes[venue]
 
     def accelerator_power_kw(self, accelerator: str) -> tuple[float, float]:
         """(idle, max) IT power per accelerator [kW], cached."""
@@ -253,7 +267,7 @@ def _add_workload_rows(ctx: _Pricing, wi: int, w: Any, kept: list[Option]) -> No
     with a positive, finite number of units, else to ``rejected``. The performance seam runs
     once per accelerator, region and venue."""
     active_h = (ctx.scenario.horizon_days - w.start_day) * HOURS_PER_DAY
-    perf_cache: dict[tuple[str, str, str], Performance] = {}
+    perf_cache: dict[tuple[str, str, str], Performance] = {}  # by venue class, not venue
     sites = ctx.scenario.purchase_sites
     allowed = None if sites is None else {(site.venue, site.region) for site in sites}
     for opt in kept:
@@ -261,7 +275,7 @@ def _add_workload_rows(ctx: _Pricing, wi: int, w: Any, kept: list[Option]) -> No
         if allowed is not None and purchase and (opt.venue, opt.region) not in allowed:
             ctx.off_site[w.name] = ctx.off_site.get(w.name, 0) + 1
             continue
-        pkey = (opt.accelerator, opt.region, opt.venue)
+        pkey = (opt.accelerator, opt.region, ctx.venue_class(opt.venue))
         if pkey not in perf_cache:
             perf_cache[pkey] = ctx.performance(
                 w, opt.accelerator, opt.region, ctx.catalog, active_h, opt.venue

@@ -74,9 +74,10 @@ def _cap_signature(
 def cheapest_per_group(
     scenario: Scenario, catalog: Catalog, options: list[Option]
 ) -> tuple[list[Option], int]:
-    """Keep, among pay-per-use offers of the same accelerator, region and pricing model under
-    the same limits, only the cheapest: the others run identically and cost more (exact
-    dominance). Returns the kept options and how many were dropped."""
+    """Keep, among pay-per-use offers of the same accelerator, region, pricing model and venue
+    kind under the same limits, only the cheapest: the others run identically and cost more
+    (exact dominance). An offer with a capacity limit is kept (a dearer offer adds capacity).
+    Returns the kept options and how many were dropped."""
     best: dict[tuple[Any, ...], Option] = {}
     kept: list[Option] = []
     for opt in options:
@@ -86,8 +87,10 @@ def cheapest_per_group(
             continue
         signature = _cap_signature(scenario, catalog, opt, payment)
         # an offer with a capacity limit is its own group: a dearer offer adds capacity
-        limited = opt.offer if offer_capacity(catalog, str(opt.offer)) is not None else None
-        key = (opt.accelerator, opt.region, opt.pricing_model, signature, limited)
+        capped = scenario.limits.offer_capacity != "none"
+        limited = opt.offer if capped and offer_capacity(catalog, str(opt.offer)) else None
+        kind = catalog.get("venues", opt.venue)["kind"]  # the request path depends on it
+        key = (opt.accelerator, opt.region, opt.pricing_model, kind, signature, limited)
         current = best.get(key)
         if current is None or (opt.price_usd_per_accel_h or 0.0) < (
             current.price_usd_per_accel_h or 0.0
@@ -102,10 +105,13 @@ def offer_limit_key(offer: str) -> str:
     return f"offers[{offer}].max_accelerators"
 
 
-def _attach_offer_capacity(table: OptionTable, catalog: Catalog) -> None:
+def _attach_offer_capacity(table: OptionTable, catalog: Catalog, mode: str) -> None:
     """An accelerator cap per rented offer with a capacity limit (the catalog's typical
-    ``max_accelerators``), over every workload drawing on it; offers without one (user
-    overlays without the column) are noted as unlimited."""
+    ``max_accelerators``, or its high end when ``mode`` is ``high``; none when ``none``), over
+    every workload drawing on it; offers without one (user overlays without the column) are
+    noted as unlimited."""
+    if mode == "none":
+        return
     members: dict[str, list[int]] = {}
     for o in table.options:
         if o.offer is not None and o.payment in PRICING_FAMILIES:
@@ -117,12 +123,13 @@ def _attach_offer_capacity(table: OptionTable, catalog: Catalog) -> None:
             continue
         low, typical, high = capacity
         key = offer_limit_key(offer)
+        limit = high if mode == "high" else typical
         table.accelerator_caps.append(
             Limit(
                 key,
                 "accelerators",
-                float(typical),
-                f"capacity of offer {offer} (typical; catalog range {low:,}-{high:,})",
+                float(limit),
+                f"capacity of offer {offer} ({mode}; catalog range {low:,}-{high:,})",
             )
         )
         table.cap_members[key] = indices
@@ -148,7 +155,7 @@ def attach_limits(table: OptionTable, scenario: Scenario, catalog: Catalog) -> N
                 catalog, c, o.payment, o.venue, o.region, o.accelerator, o.offer
             )
         ]
-    _attach_offer_capacity(table, catalog)
+    _attach_offer_capacity(table, catalog, scenario.limits.offer_capacity)
     for wi, w in enumerate(scenario.workloads):
         if w.max_accelerators is None:
             continue

@@ -382,16 +382,20 @@ def check_capacity_constraints(p: PlanCheck) -> None:
 
 
 def _check_offer_capacity(p: PlanCheck) -> None:
-    """Rented accelerators of each catalog offer at every instant within the offer's typical
-    ``max_accelerators`` (read from the catalog)."""
-    if p.catalog is None:
+    """Rented accelerators of each catalog offer at every instant within the offer's
+    ``max_accelerators`` (``_high`` when the scenario's ``limits.offer_capacity`` is ``high``;
+    read from the catalog)."""
+    mode = p.scenario.limits.offer_capacity
+    if p.catalog is None or mode == "none":
         return
+    column = "max_accelerators_high" if mode == "high" else "max_accelerators"
     by_offer: dict[str, list[TableOption]] = {}
     for o in p.used:
         if o.offer is not None and o.pricing_model not in ("owned", "purchase"):
             by_offer.setdefault(o.offer, []).append(o)
     for offer, members in by_offer.items():
-        limit = p.catalog.tables["offers"][offer].get("max_accelerators")
+        row = p.catalog.tables["offers"][offer]
+        limit = row.get(column) if row.get(column) is not None else row.get("max_accelerators")
         if limit is None:
             continue
         for day, n in p.peak(members, attrgetter("unit_accelerators"), "offer_capacity"):

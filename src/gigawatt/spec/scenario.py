@@ -93,6 +93,14 @@ class Limits(SpecModel):
     power_caps: list[PowerCap] = Field(
         default_factory=list, description="Power caps per venue, region, site or overall."
     )
+    offer_capacity: Literal["typical", "high", "none"] = Field(
+        "typical",
+        description=(
+            "Capacity of each rented offer: the catalog's `max_accelerators` (`typical`: what a "
+            "buyer gets without a special deal), its `max_accelerators_high` (`high`: the "
+            "largest published allocation, may need a negotiated deal) or no limit (`none`)."
+        ),
+    )
     accelerator_caps: list[AcceleratorCap] = Field(
         default_factory=list,
         description="Caps on accelerators per offer, venue, site or accelerator type.",
