@@ -27,7 +27,8 @@ from gigawatt.optimize.explain import (
     price_sensitivity,
     runner_ups,
 )
-from gigawatt.optimize.greedy import greedy_plan
+from gigawatt.optimize.explain_text import workload_sentences
+from gigawatt.optimize.greedy import baseline_summary, greedy_plan, hyperscaler_on_demand
 from gigawatt.optimize.lazy import DEFAULT_PATH, SolvePath, solve_with_lazy_limits
 from gigawatt.optimize.prune import PRUNE_ABOVE
 from gigawatt.optimize.solve import Solution, solve_model
@@ -64,6 +65,8 @@ class PlanResult:
     options_evaluated: int = 0
     options_feasible: int = 0
     lazy_rounds: list[list[str]] = field(default_factory=list)
+    hyperscaler: dict[str, Any] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
 
     @property
     def feasible(self) -> bool:
@@ -108,6 +111,10 @@ class PlanResult:
                 "baseline_greedy_cost_usd": greedy_cost,
                 "saving_vs_greedy": saving,
                 "baseline_greedy": self.greedy,
+                "baselines": baseline_summary(
+                    self.greedy, self.hyperscaler, total, self.assignments
+                ),
+                "explanations": self.explanations,
                 "break_even": self.break_even,
                 "infeasibility": self.infeasibility,
                 "options": {
@@ -315,6 +322,7 @@ def _plan_scenario(
     t1 = time.perf_counter()
     greedy = greedy_plan(full, scenario, catalog)
     result.greedy = greedy.to_dict(full)
+    result.hyperscaler = hyperscaler_on_demand(full, catalog)
     timings["greedy"] = time.perf_counter() - t1
     carbon = goal != "cost" or (explain and small)
     t1 = time.perf_counter()
@@ -322,7 +330,7 @@ def _plan_scenario(
     timings["solve"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     if not sol.ok:
-        result.infeasibility = _infeasibility(result, full, weights, sol)
+        result.infeasibility = _infeasibility(result, full, weights, sol, (scenario, catalog))
         timings["explain"] = time.perf_counter() - t1
         result.timings_s = timings
         return result
@@ -367,13 +375,17 @@ def _solve_plan(result: PlanResult, scenario: Scenario, solve: Solver) -> tuple[
 
 
 def _infeasibility(
-    result: PlanResult, full: OptionTable, weights: Weights, sol: Solution
+    result: PlanResult,
+    full: OptionTable,
+    weights: Weights,
+    sol: Solution,
+    inputs: tuple[Scenario, Catalog],
 ) -> dict[str, Any]:
     """Why no plan came back: the conflicting limits and fixes (on the unpruned table ``full``)
     when the model is infeasible; a time limit or a solver error is not a proof of
     infeasibility (status ``no_solution``)."""
     if sol.status == "infeasible":
-        why = explain_infeasibility(full, weights)
+        why = explain_infeasibility(full, weights, *inputs)
     else:
         result.status = "no_solution"
         why = {
@@ -417,14 +429,9 @@ def _explain_plan(
         return
     result.binding = binding_constraints(table, model, sol, weights, what_if=small)
     carbon = result.objective == "carbon"
-    result.runner_ups = runner_ups(table, sol, weights, carbon=carbon, force=small)
+    result.runner_ups = runner_ups(table, sol, weights, carbon=carbon, force=small, model=model)
+    result.explanations = workload_sentences(result.to_dict())
     if small:
         result.sensitivity = price_sensitivity(table, sol, weights)
-        result.pareto = [
-            {
-                "cost_usd": p.cost_usd,
-                "co2_location_kg": p.co2_location_kg,
-                "carbon_ceiling_kg": p.carbon_ceiling_kg,
-            }
-            for p in pareto_front(table)
-        ]
+        cheap = sol if result.objective == "cost" else None
+        result.pareto = [p.to_dict() for p in pareto_front(table, cheap=cheap)]
