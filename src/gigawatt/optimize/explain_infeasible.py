@@ -205,10 +205,7 @@ def _limit_conflicts(
         limit, unit = limit_value(table, key)
         reason = "lifting this limit alone admits a plan; needed is the least value that does"
         conflicts.append(_conflict(table, key, limit, need, unit, reason))
-        fixes.append(
-            f"raise {key} ({limit_phrase(table, key)}) from {limit:,.6g} to at least "
-            f"{need:,.6g} {unit}"
-        )
+        fixes.append(f"raise {key}, {limit_phrase(table, key)}, to at least {need:,.6g} {unit}")
     if conflicts:
         return conflicts, fixes
     lifted = resolve(table, COST_WEIGHTS, relax=frozenset(keys))[1]
@@ -224,10 +221,7 @@ def _limit_conflicts(
         limit, unit = limit_value(table, key)
         if need is not None and need > limit:
             conflicts.append(_conflict(table, key, limit, need, unit, reason))
-            fixes.append(
-                f"raise {key} ({limit_phrase(table, key)}) from {limit:,.6g} to "
-                f"at least {need:,.6g} {unit}"
-            )
+            fixes.append(f"raise {key}, {limit_phrase(table, key)}, to at least {need:,.6g} {unit}")
     return conflicts, fixes
 
 

@@ -164,11 +164,13 @@ class ParetoPoint:
         }
 
 
-def _anchors(table: OptionTable, cheap: Solution | None) -> tuple[Solution, Solution] | None:
+def _anchors(
+    table: OptionTable, cheap: Solution | None, start: F64 | None
+) -> tuple[Solution, Solution] | None:
     """(least-cost plan, ties broken towards less carbon; least-carbon plan), None when either
     has no solution."""
     if cheap is None or not cheap.ok:
-        cheap = resolve(table, COST_WEIGHTS)[1]
+        cheap = resolve(table, COST_WEIGHTS, start)[1]
     clean = resolve(table, CARBON_WEIGHTS, cheap.z if cheap.ok else None, gap=EXPLAIN_GAP)[1]
     if not (cheap.ok and clean.ok):
         return None
@@ -182,13 +184,17 @@ def _anchors(table: OptionTable, cheap: Solution | None) -> tuple[Solution, Solu
 
 
 def pareto_front(
-    table: OptionTable, points: int = 5, cheap: Solution | None = None
+    table: OptionTable,
+    points: int = 5,
+    cheap: Solution | None = None,
+    start: F64 | None = None,
 ) -> list[ParetoPoint]:
     """Epsilon-constraint sweep: least cost under carbon ceilings evenly spaced between the
     emissions of the least-cost plan (ties broken towards less carbon) and those of the
     least-carbon plan (ties broken towards less cost); duplicate plans are dropped. ``cheap``:
-    the least-cost plan when already solved (the plan under the cost objective)."""
-    anchors = _anchors(table, cheap)
+    the least-cost plan when already solved (the plan under the cost objective), else ``start``
+    a plan to start its solve from."""
+    anchors = _anchors(table, cheap, start)
     if anchors is None:
         return []
     cheap, clean = anchors

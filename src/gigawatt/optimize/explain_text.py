@@ -170,7 +170,12 @@ def _change(rows: list[dict[str, Any]], entry: dict[str, Any], own: float, facts
         parts.append(f"more of it would run on {where} if {_room(held[0]['by'], facts)}")
     elif ru["blocked_by"] and ru["alone_value"] < own:
         parts.append(f"it would move to {_option(ru)} if {_room(ru['blocked_by'], facts)}")
-    elif forced.get("feasible") and forced["difference"] > 0 and ru["alone_value"] > 0:
+    elif (
+        facts.single
+        and forced.get("feasible")
+        and forced["difference"] > 0
+        and ru["alone_value"] > 0
+    ):
         parts.append(_price_cut(ru, forced, "emitted" if facts.carbon else "cost"))
     owned = _owned_pool(rows, facts)
     if owned:
@@ -183,6 +188,8 @@ class _Facts:
     """What the sentences read from the plan besides a workload's own rows."""
 
     carbon: bool
+    single: bool
+    """The objective is one measure (cost or carbon), so a cut in it has a threshold."""
     pools: dict[str, dict[str, Any]]
     pool_users: dict[str, set[str]]
     phrases: dict[str, str]
@@ -199,6 +206,7 @@ def workload_sentences(plan: dict[str, Any]) -> dict[str, str]:
             pool_users.setdefault(a["pool"], set()).add(a["workload"])
     facts = _Facts(
         plan.get("objective") == "carbon",
+        plan.get("objective") in ("cost", "carbon"),
         {p["pool"]: p for p in plan.get("pools") or []},
         pool_users,
         {

@@ -434,4 +434,5 @@ def _explain_plan(
     if small:
         result.sensitivity = price_sensitivity(table, sol, weights)
         cheap = sol if result.objective == "cost" else None
-        result.pareto = [p.to_dict() for p in pareto_front(table, cheap=cheap)]
+        front = pareto_front(table, cheap=cheap, start=sol.z)
+        result.pareto = [p.to_dict() for p in front]

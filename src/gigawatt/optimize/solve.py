@@ -322,6 +322,8 @@ def solve_model(
     objective value the result is compared with (see :data:`DIFFERENCE_RTOL`)."""
     if mip_rel_gap is None:
         mip_rel_gap = default_gap(m)
+    if _empty_row_unmet(m):
+        return Solution("infeasible", "Infeasible: a constraint has no variable and excludes 0")
     hs = _highspy() if backend != "scipy" else None
     if hs is None and backend == "highspy":
         raise SolverMissingError("highspy is not installed: pip install 'gigawatt[plan]'")
@@ -336,6 +338,17 @@ def solve_model(
     return solution_from_vector(
         m, table, raw.z, status, raw.message, raw.objective, raw.mip_gap, raw.dual_bound
     )
+
+
+def _empty_row_unmet(m: Model) -> bool:
+    """A row without any coefficient whose bounds exclude 0 (a workload without options):
+    infeasible whatever the variables (HiGHS would report an empty model, not infeasibility)."""
+    used = np.zeros(len(m.names), dtype=bool)
+    if m.rows:
+        used[np.asarray(m.rows)] = True
+    lo = np.asarray(m.row_lb, dtype=float)
+    hi = np.asarray(m.row_ub, dtype=float)
+    return bool(np.any(~used & ((lo > FEASIBILITY_TOL) | (hi < -FEASIBILITY_TOL))))
 
 
 def solution_from_vector(

@@ -12,9 +12,9 @@ and the root is cheap. docs/models/plan.md has the numbers.
 Steps, all generic over the columns (no knowledge of the formulation):
 
 1. Solve the LP relaxation (integrality dropped). Infeasible: so is the MILP (returned at once).
-2. Restricted MILP: every column at its lower bound in the relaxation is fixed there; the few
-   remaining (the relaxation's support) are solved as a MILP. Its solution, or the caller's
-   start when feasible and better, is the incumbent.
+2. Incumbent: the caller's start when it is feasible; unless that is already within the gap,
+   the restricted MILP too (every column at its lower bound in the relaxation fixed there, the
+   few remaining, the relaxation's support, solved as a MILP), the better of the two.
 3. Reduced-cost bounds: for a column at its lower bound in the relaxation with reduced cost
    ``d_j > 0``, every solution of objective at most the incumbent's ``U`` has
    ``z_j <= lb_j + (U - z_LP) / d_j`` (LP duality); the bound is tightened to that (rounded
@@ -154,6 +154,14 @@ def _reduced_cost_bounds(m: Model, z_lp: F64, d: F64, lp_bound: float, incumbent
     return upper
 
 
+def _consider(warm: Warm, m: Model, z: F64) -> None:
+    """Make ``z`` the incumbent when it is feasible and better."""
+    if feasible(m, z):
+        objective = float(np.dot(m.c, z))
+        if objective < warm.objective:
+            warm.z, warm.objective = z, objective
+
+
 def warm_start(
     hs: Any, m: Model, lp: Any, start: F64 | None, gap: float, time_limit_s: float
 ) -> Warm:
@@ -164,14 +172,12 @@ def warm_start(
     if status != "optimal":
         return Warm(False)
     warm = Warm(False, lp_bound)
-    candidates = [_restricted(hs, lp, m, z_lp, gap, time_limit_s)]
     if start is not None:
-        candidates.append(np.asarray(start, dtype=float))
-    for z in candidates:
-        if z is not None and feasible(m, z):
-            objective = float(np.dot(m.c, z))
-            if objective < warm.objective:
-                warm.z, warm.objective = z, objective
+        _consider(warm, m, np.asarray(start, dtype=float))
+    if warm.gap() > gap:  # the start, if any, is not good enough: try the restricted MILP
+        restricted = _restricted(hs, lp, m, z_lp, gap, time_limit_s)
+        if restricted is not None:
+            _consider(warm, m, restricted)
     if warm.z is not None:
         warm.col_upper = _reduced_cost_bounds(m, z_lp, d, lp_bound, warm.objective)
     return warm
