@@ -3,6 +3,8 @@ the plan, and its "what would change that" claim holds when tried."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from helpers_optimize import (
@@ -17,15 +19,16 @@ from helpers_optimize import (
     used,
 )
 
+from gigawatt.evaluate.table import OptionTable
 from gigawatt.optimize.build import Weights, build_model
 from gigawatt.optimize.explain import runner_ups
-from gigawatt.optimize.explain_text import workload_sentences
-from gigawatt.optimize.solve import solve_model
+from gigawatt.optimize.explain_text import _money, workload_sentences
+from gigawatt.optimize.solve import Solution, solve_model
 
 pytest.importorskip("scipy")
 
 
-def _plan_dict(table, sol, ups):  # type: ignore[no-untyped-def]
+def _plan_dict(table: OptionTable, sol: Solution, ups: dict[str, Any]) -> dict[str, Any]:
     rows = [
         {
             "workload": o.workload,
@@ -70,7 +73,7 @@ def test_a_one_workload_plan_claims_no_sharing() -> None:
     assert "other workloads" not in text and "shares" not in text
     assert text.startswith("chat runs on 2 1-year reserved h100-sxm at aws")
     diff = ups["chat"]["forced"]["difference"]
-    assert f"raise the plan total by {diff:,.0f} USD" in text
+    assert f"raise the plan total by {_money(diff, 'USD')}" in text
 
 
 def test_the_price_cut_named_in_the_sentence_moves_the_workload() -> None:

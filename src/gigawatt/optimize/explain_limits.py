@@ -21,7 +21,7 @@ BINDING_FRACTION = 1e-3
 """A limit used to within 0.1 % of its value counts as binding."""
 
 
-EXPLAIN_GAP = 5e-3
+EXPLAIN_GAP = 1e-2
 """Relative optimality gap of the price-move and Pareto re-solves (each reports the gap it
 reached); differences from the plan (runner-ups, relaxed limits) are solved to
 :data:`~gigawatt.optimize.solve.DIFFERENCE_RTOL` of themselves instead."""

@@ -191,7 +191,8 @@ def pareto_front(
 ) -> list[ParetoPoint]:
     """Epsilon-constraint sweep: least cost under carbon ceilings evenly spaced between the
     emissions of the least-cost plan (ties broken towards less carbon) and those of the
-    least-carbon plan (ties broken towards less cost); duplicate plans are dropped. ``cheap``:
+    least-carbon plan (ties broken towards less cost), tightest ceiling first (each plan starts
+    the next solve); duplicate plans are dropped. ``cheap``:
     the least-cost plan when already solved (the plan under the cost objective), else ``start``
     a plan to start its solve from."""
     anchors = _anchors(table, cheap, start)
@@ -201,12 +202,16 @@ def pareto_front(
     front = [ParetoPoint(cheap.cost_usd, cheap.co2_location_kg, None, cheap.mip_gap)]
     hi, lo = cheap.co2_location_kg, clean.co2_location_kg
     if hi - lo > FEASIBILITY_TOL * max(1.0, hi):
-        for eps in np.linspace(hi, lo, points)[1:-1]:
-            _, s = resolve(
-                table, COST_WEIGHTS, clean.z, gap=EXPLAIN_GAP, carbon_ceiling_kg=float(eps)
+        inner: list[ParetoPoint] = []
+        start = clean.z
+        for eps in np.linspace(hi, lo, points)[-2:0:-1]:  # tightest first: each plan
+            _, s = resolve(  # meets the next, looser ceiling, and starts its solve
+                table, COST_WEIGHTS, start, gap=EXPLAIN_GAP, carbon_ceiling_kg=float(eps)
             )
             if s.ok:
-                front.append(ParetoPoint(s.cost_usd, s.co2_location_kg, float(eps), s.mip_gap))
+                inner.insert(0, ParetoPoint(s.cost_usd, s.co2_location_kg, float(eps), s.mip_gap))
+                start = s.z
+        front += inner
         front.append(ParetoPoint(clean.cost_usd, clean.co2_location_kg, lo, clean.mip_gap))
     out: list[ParetoPoint] = []
     for p in front:
