@@ -3,9 +3,12 @@ off a cost-optimal relaxed plan), and fixes name only what the scenario lacks.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from helpers_optimize import AWS_A100, LAMBDA_H100, Stub, catalog, scenario, serving, table_for
 
+from gigawatt.evaluate.performance import Performance
 from gigawatt.evaluate.table import OptionTable
 from gigawatt.optimize.build import build_model
 from gigawatt.optimize.explain_infeasible import explain_infeasibility, least_limit
@@ -74,3 +77,27 @@ def test_fixes_name_only_venues_the_scenario_lacks() -> None:
     assert "onprem" in text
     for present in ("aws", "azure"):
         assert f" {present}," not in text and not text.endswith(f" {present})")
+
+
+class _SlowOn(Stub):
+    """The stub, but ``slow`` misses the SLO."""
+
+    def __init__(self, slow: str) -> None:
+        super().__init__()
+        self.slow = slow
+
+    def __call__(self, workload: Any, accelerator: str, *rest: Any) -> Performance:
+        perf = super().__call__(workload, accelerator, *rest)
+        if accelerator == self.slow:
+            return Performance(perf.unit_accelerators, perf.units_needed, 1.0, 0.5, False, "slow")
+        return perf
+
+
+def test_pricing_advice_names_only_hardware_that_would_meet_the_slo() -> None:
+    chat = serving("chat", venues=["onprem"], accelerators=["h800", "mi325x"])
+    spec = scenario([chat], venues=["onprem"], offers=None)
+    table = table_for(spec, _SlowOn("mi325x"))
+    assert not table.options
+    fixes = " ".join(explain_infeasibility(table, None, spec, catalog())["fixes"])
+    assert "give h800 a purchase_price_usd" in fixes
+    assert "mi325x a purchase" not in fixes and "mi325x, " not in fixes

@@ -127,6 +127,10 @@ class _Pricing:
         return usd
 
 
+UNPRICED_MEETS_SLO = " (it meets the SLO otherwise)"
+"""Appended to an unpriced option's detail when its performance meets the SLO."""
+
+
 def _pool_terms(ctx: _Pricing, opt: Option, payment: str) -> PoolTerms:
     """Price, size limit and note of the pool ``opt`` draws on."""
     if payment == "committed":
@@ -161,8 +165,8 @@ def _option_row(
     if opt.pricing_model in PREEMPTIBLE_PRICING:
         hours, slo_met, detail = spot_hours(w, hours, slo_met, detail, ctx.lost)
     pool, unpriced = _pool(ctx, opt, payment)
-    if unpriced is not None:
-        slo_met, detail = False, unpriced
+    if unpriced is not None:  # say whether a price is all it lacks (infeasibility advice)
+        slo_met, detail = False, f"{unpriced}{UNPRICED_MEETS_SLO if slo_met else ''}"
     unit = max(perf.unit_accelerators, 1)
     pue, grid = ctx.pue_and_grid(opt.region)
     power = ctx.accelerator_power_kw(opt.accelerator)

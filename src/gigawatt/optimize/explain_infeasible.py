@@ -22,6 +22,7 @@ import numpy as np
 from gigawatt.catalog import Catalog
 from gigawatt.evaluate.screen import USER_OPERATED, exclusion_reason
 from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table_build import UNPRICED_MEETS_SLO
 from gigawatt.optimize.build import COST_WEIGHTS, Model, Weights, build_model
 from gigawatt.optimize.explain_limits import limit_keys, limit_phrase, limit_value, resolve
 from gigawatt.optimize.solve import solve_model
@@ -130,11 +131,11 @@ def _slo_fixes(table: OptionTable, name: str) -> list[str]:
     """Fixes for options rejected on the SLO or on a missing purchase price."""
     missed = [r for r in table.rejected if r.workload == name]
     fixes: list[str] = []
-    unpriced = sorted({r.accelerator for r in missed if r.detail.startswith("no purchase")})
+    unpriced = sorted({r.accelerator for r in missed if r.detail.endswith(UNPRICED_MEETS_SLO)})
     if unpriced:
         fixes.append(
-            f"give {', '.join(unpriced)} a purchase_price_usd (catalog overlay): "
-            "these options were not priced"
+            f"give {', '.join(unpriced)} a purchase_price_usd (catalog overlay): they meet "
+            "its SLO but have no purchase price"
         )
     slow = [r for r in missed if not r.detail.startswith(("no purchase", "spot"))]
     if slow:

@@ -50,8 +50,17 @@ def _option(ru: dict[str, Any]) -> str:
 def _placements(rows: list[dict[str, Any]]) -> str:
     if len(rows) == 1:
         return _where(rows[0])
-    parts = [f"{_where(a)} ({a['share']:.0%})" for a in rows]
+    parts = [f"{_where(a)} ({_share(a['share'])})" for a in rows]
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _share(share: float) -> str:
+    """``63%``; ``<1%`` and ``>99%`` rather than 0 % and 100 % of a split."""
+    if share < 0.005:
+        return "<1%"
+    if share > 0.995:
+        return ">99%"
+    return f"{share:.0%}"
 
 
 def _money(value: float, unit: str) -> str:
@@ -89,14 +98,14 @@ def _why(
         return "owned hardware is a sunk cost (only its electricity is paid)"
     if ru["blocked_by"] and ru["alone_value"] < own:
         return f"cheaper options are held back by {_limits(ru['blocked_by'], facts.phrases)}"
-    best = "lowest-emission" if facts.carbon else "cheapest"
     if ru["alone_value"] >= own:
-        return f"no other option is {best} even on its own"
+        return f"every other option {'emits' if facts.carbon else 'costs'} more, even on its own"
     shared = sorted(
         {u for a in rows if a["pool"] for u in facts.pool_users.get(a["pool"], set()) if u != name}
     )
     if shared:
         return f"it uses committed capacity that {', '.join(shared)} also needs"
+    best = "lowest-emission" if facts.carbon else "cheapest"
     return f"it is the {best} way to run it within the scenario's limits"
 
 
