@@ -47,15 +47,15 @@ def _placements(table: OptionTable, sol: Solution) -> dict[str, dict[tuple[Any, 
 
 
 def changed_workloads(table: OptionTable, before: Solution, after: Solution) -> list[str]:
-    """Workloads some placement of which gains or loses more than :data:`SHARE_CHANGE` of the
-    workload between two plans."""
+    """Workloads (sorted) some placement of which gains or loses more than
+    :data:`SHARE_CHANGE` of the workload between two plans."""
     a, b = _placements(table, before), _placements(table, after)
     out = []
     for w in table.workloads:
         keys = set(a[w]) | set(b[w])
         if any(abs(a[w].get(k, 0.0) - b[w].get(k, 0.0)) > SHARE_CHANGE for k in keys):
             out.append(w)
-    return out
+    return sorted(out)
 
 
 def _moved_cost(
