@@ -96,48 +96,43 @@ def price_sensitivity(
             continue  # no such prices, or the same prices as an earlier group
         seen.add(effective)
         for move in moves:
-            factor = np.array(
-                [
-                    1.0 + move if o.payment == "pay_per_use" and o.payment in payments else 1.0
-                    for o in table.options
-                ]
-            )
-            pool_factor = {
-                k: 1.0 + move if p.payment in payments else 1.0 for k, p in table.pools.items()
-            }
-            item: dict[str, Any] = {"prices": group, "move": move}
-            gap = sol.mip_gap
-            if move >= 0 and not _uses(table, sol, payments):
-                new, item["re_solved"] = sol, False
-            else:
-                _, new = resolve(
-                    table,
-                    weights,
-                    sol.z,
-                    gap=EXPLAIN_GAP,
-                    price_factor=factor,
-                    pool_factor=pool_factor,
-                )
-                item["re_solved"], gap = True, new.mip_gap
-            if not new.ok:
-                item["status"] = new.status
-                out.append(item)
-                continue
-            cost = _moved_cost(table, new, factor, pool_factor)
-            base = _moved_cost(table, sol, factor, pool_factor)
-            if cost >= base * (1 - SAME_POINT_RTOL):  # a tie: the plan itself stays optimal
-                new, cost = sol, base
-            item.update(
-                {
-                    "status": new.status,
-                    "total_cost_usd": cost,
-                    "total_co2_location_kg": new.co2_location_kg,
-                    "changed_workloads": changed_workloads(table, sol, new),
-                    "mip_gap": gap,
-                }
-            )
-            out.append(item)
+            item = {"prices": group, "move": move}
+            out.append({**item, **_price_move(table, sol, weights, payments, move)})
     return out
+
+
+def _price_move(
+    table: OptionTable, sol: Solution, weights: Weights, payments: tuple[str, ...], move: float
+) -> dict[str, Any]:
+    """One row of :func:`price_sensitivity`: prices of ``payments`` moved by ``move``."""
+    factor = np.array(
+        [
+            1.0 + move if o.payment == "pay_per_use" and o.payment in payments else 1.0
+            for o in table.options
+        ]
+    )
+    pool_factor = {k: 1.0 + move if p.payment in payments else 1.0 for k, p in table.pools.items()}
+    if move >= 0 and not _uses(table, sol, payments):
+        new, gap, solved = sol, sol.mip_gap, False
+    else:
+        _, new = resolve(
+            table, weights, sol.z, gap=EXPLAIN_GAP, price_factor=factor, pool_factor=pool_factor
+        )
+        gap, solved = new.mip_gap, True
+    if not new.ok:
+        return {"re_solved": solved, "status": new.status}
+    cost = _moved_cost(table, new, factor, pool_factor)
+    base = _moved_cost(table, sol, factor, pool_factor)
+    if cost >= base * (1 - SAME_POINT_RTOL):  # a tie: the plan itself stays optimal
+        new, cost = sol, base
+    return {
+        "re_solved": solved,
+        "status": new.status,
+        "total_cost_usd": cost,
+        "total_co2_location_kg": new.co2_location_kg,
+        "changed_workloads": changed_workloads(table, sol, new),
+        "mip_gap": gap,
+    }
 
 
 CLEANEST_TIE_BREAK = 1e-4

@@ -160,7 +160,7 @@ def plan_markdown(plan: dict[str, Any]) -> str:
     why = plan.get("explanations") or {}
     if why:
         out += ["\n## Why each workload runs where it does\n"]
-        out += [f"- {t}\n" for t in why.values()]
+        out += ["".join(f"- {t}\n" for t in why.values())]
     out += ["\n## Totals\n", table(("quantity", "value"), totals_rows(plan))]
     out += ["\n## Baselines\n", table(BASELINE_COLUMNS, baseline_rows(plan))]
     out += [
