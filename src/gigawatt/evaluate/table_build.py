@@ -144,6 +144,10 @@ class _Pricing:
         return self.region[cache_key]
 
 
+UNPRICED_MEETS_SLO = " (it meets the SLO otherwise)"
+"""Appended to an unpriced option's detail when its performance meets the SLO."""
+
+
 def _pool_terms(ctx: _Pricing, opt: Option, payment: str) -> PoolTerms:
     """Price, size limit and note of the pool ``opt`` draws on."""
     if payment == "committed":
@@ -202,8 +206,8 @@ def _option_row(ctx: _Pricing, wi: int, w: Any, opt: Option, perf: Performance) 
         detail = f"{detail}; {runs} runs in the horizon"
     hours = hours_per_run * runs
     pool, unpriced = _pool(ctx, opt, payment)
-    if unpriced is not None:
-        slo_met, detail = False, unpriced
+    if unpriced is not None:  # say whether a price is all it lacks (infeasibility advice)
+        slo_met, detail = False, f"{unpriced}{UNPRICED_MEETS_SLO if slo_met else ''}"
     unit = max(perf.unit_accelerators, 1)
     pue, grid = ctx.figure(opt.region, "pue"), ctx.figure(opt.region, "grid_gco2_per_kwh")
     usd_kwh = None

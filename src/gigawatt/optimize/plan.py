@@ -27,10 +27,11 @@ from gigawatt.optimize.explain import (
     price_sensitivity,
     runner_ups,
 )
-from gigawatt.optimize.greedy import greedy_plan
+from gigawatt.optimize.explain_text import workload_sentences
+from gigawatt.optimize.greedy import baseline_summary, greedy_plan, hyperscaler_on_demand
 from gigawatt.optimize.lazy import DEFAULT_PATH, SolvePath, solve_with_lazy_limits
 from gigawatt.optimize.prune import PRUNE_ABOVE
-from gigawatt.optimize.solve import Solution, solve_model
+from gigawatt.optimize.solve import Solution, billed_units, solve_model
 from gigawatt.optimize.tolerances import REFERENCE_FLOOR
 from gigawatt.spec import Scenario, check_scenario_refs
 from gigawatt.spec.scenario import Objective
@@ -64,6 +65,8 @@ class PlanResult:
     options_evaluated: int = 0
     options_feasible: int = 0
     lazy_rounds: list[list[str]] = field(default_factory=list)
+    hyperscaler: dict[str, Any] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
 
     @property
     def feasible(self) -> bool:
@@ -108,6 +111,10 @@ class PlanResult:
                 "baseline_greedy_cost_usd": greedy_cost,
                 "saving_vs_greedy": saving,
                 "baseline_greedy": self.greedy,
+                "baselines": baseline_summary(
+                    self.greedy, self.hyperscaler, total, self.assignments
+                ),
+                "explanations": self.explanations,
                 "break_even": self.break_even,
                 "infeasibility": self.infeasibility,
                 "options": {
@@ -178,7 +185,7 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
         n = int(sol.units[o.index])
         if n <= 0:
             continue
-        billed = _billed_units(table, sol, o)
+        billed = billed_units(table, sol, o)
         cost = o.usage_usd_per_unit * billed
         if o.pool is not None and use.get(o.pool):
             share = n * o.unit_accelerators * o.held_days / use[o.pool]
@@ -218,16 +225,6 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
         if n > 0
     ]
     return rows, pools
-
-
-def _billed_units(table: OptionTable, sol: Solution, o: Any) -> float:
-    """Units of ``o`` averaged over the hours: the peak's units for the peak's hours and each
-    lower demand level's units for its hours (a flat workload: its units)."""
-    levels = table.levels_of(o.workload_index)
-    total = levels.hours_share[0] * float(sol.units[o.index])
-    for k in range(1, len(levels.values)):
-        total += levels.hours_share[k] * sol.time_use.get(("level", o.index, k), 0)
-    return total
 
 
 def _break_even(table: OptionTable, sol: Solution) -> list[dict[str, Any]]:
@@ -326,6 +323,7 @@ def _plan_scenario(
     t1 = time.perf_counter()
     greedy = greedy_plan(full, scenario, catalog)
     result.greedy = greedy.to_dict(full)
+    result.hyperscaler = hyperscaler_on_demand(full, catalog)
     timings["greedy"] = time.perf_counter() - t1
     carbon = goal != "cost" or (explain and small)
     t1 = time.perf_counter()
@@ -333,7 +331,7 @@ def _plan_scenario(
     timings["solve"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     if not sol.ok:
-        result.infeasibility = _infeasibility(result, full, weights, sol)
+        result.infeasibility = _infeasibility(result, full, weights, sol, (scenario, catalog))
         timings["explain"] = time.perf_counter() - t1
         result.timings_s = timings
         return result
@@ -378,13 +376,17 @@ def _solve_plan(result: PlanResult, scenario: Scenario, solve: Solver) -> tuple[
 
 
 def _infeasibility(
-    result: PlanResult, full: OptionTable, weights: Weights, sol: Solution
+    result: PlanResult,
+    full: OptionTable,
+    weights: Weights,
+    sol: Solution,
+    inputs: tuple[Scenario, Catalog],
 ) -> dict[str, Any]:
     """Why no plan came back: the conflicting limits and fixes (on the unpruned table ``full``)
     when the model is infeasible; a time limit or a solver error is not a proof of
     infeasibility (status ``no_solution``)."""
     if sol.status == "infeasible":
-        why = explain_infeasibility(full, weights)
+        why = explain_infeasibility(full, weights, *inputs)
     else:
         result.status = "no_solution"
         why = {
@@ -429,14 +431,10 @@ def _explain_plan(
         return
     result.binding = binding_constraints(table, model, sol, weights, what_if=small)
     carbon = result.objective == "carbon"
-    result.runner_ups = runner_ups(table, sol, weights, carbon=carbon, force=small)
+    result.runner_ups = runner_ups(table, sol, weights, carbon=carbon, force=small, model=model)
+    result.explanations = workload_sentences(result.to_dict())
     if small:
         result.sensitivity = price_sensitivity(table, sol, weights)
-        result.pareto = [
-            {
-                "cost_usd": p.cost_usd,
-                "co2_location_kg": p.co2_location_kg,
-                "carbon_ceiling_kg": p.carbon_ceiling_kg,
-            }
-            for p in pareto_front(table)
-        ]
+        cheap = sol if result.objective == "cost" else None
+        front = pareto_front(table, cheap=cheap, start=sol.z)
+        result.pareto = [p.to_dict() for p in front]

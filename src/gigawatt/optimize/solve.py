@@ -17,9 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.errors import GigawattError
-from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.build import Model, co2_coefficients, cost_coefficients
 from gigawatt.optimize.tolerances import FEASIBILITY_TOL
+from gigawatt.optimize.warm import warm_start
 
 F64 = NDArray[np.float64]
 MIP_REL_GAP = 1e-6
@@ -37,6 +38,9 @@ LARGE_MODEL_HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
 """HiGHS options for models above :data:`LARGE_MODEL_OPTIONS` (highspy only): on the
 benchmark's relaxed model (12,000 options) the RENS heuristic takes most of the time and the
 gap target is reached without it (4.3 s -> 1.7 s); docs/models/plan.md has the numbers."""
+DIFFERENCE_RTOL = 0.02
+"""A re-solve compared with a reference plan (explanations) stops once its difference from the
+reference objective is known to within this fraction of itself (highspy only)."""
 BACKENDS = ("auto", "highspy", "scipy")
 """``auto``: highspy when installed, else scipy (benchmarks compare the two)."""
 
@@ -49,7 +53,7 @@ class SolverMissingError(GigawattError):
 class Solution:
     """Result of one solve. ``shares[o]`` share of its workload served by option ``o``,
     ``units[o]`` units deployed there, ``pool_sizes[key]`` accelerators per pool; totals in
-    USD and kgCO2e."""
+    USD and kgCO2e; ``z`` the column vector."""
 
     status: str
     message: str
@@ -64,6 +68,9 @@ class Solution:
     dual_bound: float | None = None
     time_use: dict[tuple[str, int, int], float] = field(default_factory=dict)
     """Units of the time-use columns (:attr:`Model.extra`) that are not zero."""
+    z: F64 = field(default_factory=lambda: np.zeros(0))
+    """The solved column vector (units rounded, pools resized): a starting point for re-solves
+    of models with the same columns."""
 
     @property
     def ok(self) -> bool:
@@ -188,24 +195,61 @@ def _highs_status(hs: Any, model_status: Any, has_solution: bool) -> str:
 
 
 def _run_highspy(
-    hs: Any, m: Model, time_limit_s: float, mip_rel_gap: float, start: F64 | None
+    hs: Any,
+    m: Model,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    start: F64 | None,
+    reference: float | None = None,
 ) -> _Raw:
-    """Solve with highspy, from ``start`` when given."""
+    """Solve with highspy: warm-started (:mod:`gigawatt.optimize.warm`, from ``start`` when it
+    is feasible and better than what the warm start finds) up to :data:`LARGE_MODEL_OPTIONS`
+    options, else from ``start`` as given; with a ``reference`` objective, to an absolute gap
+    of :data:`DIFFERENCE_RTOL` of the warm incumbent's difference from it."""
     with _quiet_stdout():  # the banner of a first Highs() may go to file descriptor 1
         h = hs.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    lp = _highs_lp(hs, m)
     if m.n_options > LARGE_MODEL_OPTIONS:
         for key, value in LARGE_MODEL_HIGHS_OPTIONS.items():
             h.setOptionValue(key, value)
-    h.passModel(_highs_lp(hs, m))
+    elif any(m.integrality):
+        warm = warm_start(hs, m, lp, start, mip_rel_gap, time_limit_s)
+        if warm.infeasible:
+            return _Raw("infeasible", "Infeasible")
+        abs_gap = _abs_gap(warm.objective, reference)
+        if warm.z is not None and (
+            warm.gap() <= mip_rel_gap or warm.objective - warm.lp_bound <= abs_gap
+        ):
+            return _Raw("optimal", "Optimal", warm.objective, warm.z, warm.gap(), warm.lp_bound)
+        if warm.col_upper is not None:
+            lp.col_upper_ = warm.col_upper
+            h.setOptionValue("mip_heuristic_run_feasibility_jump", False)  # it has a plan
+        if abs_gap > 0:
+            h.setOptionValue("mip_abs_gap", abs_gap)
+        start = warm.z
+    h.passModel(lp)
     if start is not None:
         sol = hs.HighsSolution()
         sol.col_value = [float(v) for v in start]
         sol.value_valid = True
         h.setSolution(sol)
     h.run()
+    return _highspy_result(hs, h)
+
+
+def _abs_gap(incumbent: float, reference: float | None) -> float:
+    """Absolute gap that knows ``incumbent - reference`` to within :data:`DIFFERENCE_RTOL`
+    (0 without a reference or incumbent)."""
+    if reference is None or not math.isfinite(incumbent):
+        return 0.0
+    return DIFFERENCE_RTOL * abs(incumbent - reference)
+
+
+def _highspy_result(hs: Any, h: Any) -> _Raw:
+    """What a finished ``h`` found."""
     model_status = h.getModelStatus()
     info = h.getInfo()
     has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
@@ -270,19 +314,23 @@ def solve_model(
     mip_rel_gap: float | None = None,
     start: F64 | None = None,
     backend: str = "auto",
+    reference: float | None = None,
 ) -> Solution:
     """Solve with HiGHS (highspy when installed, else scipy); totals are recomputed from the
     table (not from the objective). ``mip_rel_gap`` defaults to :data:`MIP_REL_GAP`, or
     :data:`LARGE_MIP_REL_GAP` above :data:`LARGE_MODEL_OPTIONS` options. ``start`` is a
     feasible point (all columns) HiGHS starts from (highspy only; ignored by scipy, and by
-    HiGHS when it is not feasible); ``backend`` one of :data:`BACKENDS`."""
+    HiGHS when it is not feasible); ``backend`` one of :data:`BACKENDS`; ``reference`` an
+    objective value the result is compared with (see :data:`DIFFERENCE_RTOL`)."""
     if mip_rel_gap is None:
         mip_rel_gap = default_gap(m)
+    if _empty_row_unmet(m):
+        return Solution("infeasible", "Infeasible: a constraint has no variable and excludes 0")
     hs = _highspy() if backend != "scipy" else None
     if hs is None and backend == "highspy":
         raise SolverMissingError("highspy is not installed: pip install 'gigawatt[plan]'")
     if hs is not None:
-        raw = _run_highspy(hs, m, time_limit_s, mip_rel_gap, start)
+        raw = _run_highspy(hs, m, time_limit_s, mip_rel_gap, start, reference)
     else:
         raw = _run_scipy(m, time_limit_s, mip_rel_gap)
     if raw.z is None:
@@ -292,6 +340,28 @@ def solve_model(
     return solution_from_vector(
         m, table, raw.z, status, raw.message, raw.objective, raw.mip_gap, raw.dual_bound
     )
+
+
+def _empty_row_unmet(m: Model) -> bool:
+    """A row without any coefficient whose bounds exclude 0 (a workload without options):
+    infeasible whatever the variables (HiGHS would report an empty model, not infeasibility)."""
+    used = np.zeros(len(m.names), dtype=bool)
+    if m.rows:
+        used[np.asarray(m.rows)] = True
+    lo = np.asarray(m.row_lb, dtype=float)
+    hi = np.asarray(m.row_ub, dtype=float)
+    return bool(np.any(~used & ((lo > FEASIBILITY_TOL) | (hi < -FEASIBILITY_TOL))))
+
+
+def billed_units(table: OptionTable, sol: Solution, o: TableOption) -> float:
+    """Units of ``o`` in ``sol`` averaged over the hours: the peak's units for the peak's hours
+    and each lower demand level's units for its hours (a flat workload: its units); usage cost,
+    energy and emissions per unit scale with it."""
+    levels = table.levels_of(o.workload_index)
+    total = levels.hours_share[0] * float(sol.units[o.index])
+    for k in range(1, len(levels.values)):
+        total += levels.hours_share[k] * sol.time_use.get(("level", o.index, k), 0.0)
+    return total
 
 
 def solution_from_vector(
@@ -348,6 +418,7 @@ def solution_from_vector(
         mip_gap,
         dual_bound,
         time_use,
+        z,
     )
 
 

@@ -11,6 +11,10 @@ from typing import Any
 from rich.table import Table
 
 from gigawatt.report.markdown import (
+    BASELINE_COLUMNS,
+    BINDING_COLUMNS,
+    baseline_rows,
+    explanation_rows,
     infeasibility_rows,
     runner_up_rows,
     sensitivity_rows,
@@ -75,17 +79,17 @@ def _plan_core_tables(plan: dict[str, Any], head: str) -> list[Table]:
     ]
     return [
         rows_table(f"{head}: plan", PLAN_COLUMNS, rows),
+        rows_table(
+            "why each workload runs where it does", ("workload", "why"), explanation_rows(plan)
+        ),
         rows_table("totals", ("quantity", "value"), totals_rows(plan)),
+        rows_table("baselines", BASELINE_COLUMNS, baseline_rows(plan)),
         rows_table(
             "commitment pools",
             ("pool", "accelerators", "cost_usd", "max_count"),
             plan.get("pools") or [],
         ),
-        rows_table(
-            "binding constraints",
-            ("constraint", "limit", "used", "unit", "saving_if_relaxed_usd"),
-            plan.get("binding_constraints") or [],
-        ),
+        rows_table("binding constraints", BINDING_COLUMNS, plan.get("binding_constraints") or []),
         rows_table(
             "runner-up per workload", ("workload", "runner_up", "why_lost"), runner_up_rows(plan)
         ),

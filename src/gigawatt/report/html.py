@@ -13,6 +13,9 @@ from typing import Any
 
 from gigawatt.report.markdown import (
     ASSIGNMENT_COLUMNS,
+    BASELINE_COLUMNS,
+    BINDING_COLUMNS,
+    baseline_rows,
     infeasibility_rows,
     runner_up_rows,
     sensitivity_rows,
@@ -27,7 +30,7 @@ table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.9rem}
 th,td{border-bottom:1px solid #ddd;padding:0.25rem 0.6rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{flex:1 1 360px}
-.bad{color:#a00}.ok{color:#070}
+.bad{color:#a00}.ok{color:#070}ul.why li{margin:0.3rem 0;max-width:70rem}
 """
 
 
@@ -186,6 +189,8 @@ def _plan_body_html(plan: dict[str, Any]) -> str:
         parts.append("<p><em>Charts need matplotlib: pip install 'gigawatt[report]'.</em></p>")
     for name, cols, rows in _sections(plan):
         parts.append(f"<h2>{html.escape(name)}</h2>{html_table(cols, rows)}")
+        if name == "Assignments":
+            parts.append(_why_html(plan))
     notes = plan.get("notes") or []
     if notes:
         parts.append("<h2>Notes</h2><ul>")
@@ -194,21 +199,27 @@ def _plan_body_html(plan: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _why_html(plan: dict[str, Any]) -> str:
+    """The per-workload sentences as a list (empty without explanations)."""
+    why = plan.get("explanations") or {}
+    if not why:
+        return ""
+    items = "".join(f"<li>{html.escape(t)}</li>" for t in why.values())
+    return f"<h2>Why each workload runs where it does</h2><ul class='why'>{items}</ul>"
+
+
 def _sections(plan: dict[str, Any]) -> list[tuple[str, Sequence[str], list[dict[str, Any]]]]:
     """(heading, columns, rows) of every table of a feasible plan, in report order."""
     return [
         ("Assignments", ASSIGNMENT_COLUMNS, plan.get("assignments") or []),
         ("Totals", ("quantity", "value"), totals_rows(plan)),
+        ("Baselines", BASELINE_COLUMNS, baseline_rows(plan)),
         (
             "Commitment pools",
             ("pool", "accelerators", "cost_usd", "max_count", "basis"),
             plan.get("pools") or [],
         ),
-        (
-            "Binding constraints",
-            ("constraint", "limit", "used", "unit", "saving_if_relaxed_usd"),
-            plan.get("binding_constraints") or [],
-        ),
+        ("Binding constraints", BINDING_COLUMNS, plan.get("binding_constraints") or []),
         (
             "Runner-up per workload",
             ("workload", "runner_up", "why_lost", "cheapest_rejected", "rejected_because"),

@@ -23,6 +23,9 @@ ASSIGNMENT_COLUMNS = (
 )
 
 
+BINDING_COLUMNS = ("constraint", "description", "limit", "used", "unit", "saving_if_relaxed_usd")
+
+
 def text(value: Any) -> str:
     """A cell's plain text: :func:`gigawatt.report.tables.fmt`, with thousands separators on
     integers (counts) as well."""
@@ -80,22 +83,46 @@ def sensitivity_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def totals_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """Totals and the greedy baseline as rows."""
-    saving = plan.get("saving_vs_greedy") or {}
-    greedy = plan.get("baseline_greedy") or {}
+    """The plan's totals and the checker's verdict as rows (baselines: :func:`baseline_rows`)."""
     return [
         {"quantity": "total_cost_usd", "value": plan.get("total_cost_usd")},
         {"quantity": "total_co2_location_kg", "value": plan.get("total_co2_location_kg")},
         {"quantity": "total_energy_kwh", "value": plan.get("total_energy_kwh")},
-        {"quantity": "baseline_greedy_cost_usd", "value": plan.get("baseline_greedy_cost_usd")},
-        {
-            "quantity": "greedy_cost_usd_ignoring_limits",
-            "value": greedy.get("cost_usd_ignoring_limits"),
-        },
-        {"quantity": "saving_vs_greedy_usd", "value": saving.get("usd")},
-        {"quantity": "saving_vs_greedy_fraction", "value": saving.get("fraction")},
         {"quantity": "checker", "value": "ok" if (plan.get("check") or {}).get("ok") else "FAILED"},
     ]
+
+
+BASELINE_COLUMNS = ("baseline", "cost_usd", "saving_usd", "saving", "covers", "definition")
+BASELINE_NAMES = {"greedy": "greedy", "hyperscaler_on_demand": "all hyperscaler on-demand"}
+
+
+def baseline_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per baseline: what it is, its cost and the plan's saving against it."""
+    rows = []
+    for key, b in (plan.get("baselines") or {}).items():
+        saving = b.get("saving") or {}
+        fraction = saving.get("fraction")
+        covers = "all workloads"
+        if b.get("missing"):
+            covers = f"all but {', '.join(b['missing'])}"
+        if b.get("cost_usd") is None and b.get("violations"):
+            covers = f"breaks {'; '.join(b['violations'][:2])}"
+        rows.append(
+            {
+                "baseline": BASELINE_NAMES.get(key, key),
+                "cost_usd": b.get("cost_usd"),
+                "saving_usd": saving.get("usd"),
+                "saving": None if fraction is None else f"{fraction:.1%}",
+                "covers": covers,
+                "definition": b.get("definition"),
+            }
+        )
+    return rows
+
+
+def explanation_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per workload: why it runs where it runs and what would change that."""
+    return [{"workload": w, "why": t} for w, t in (plan.get("explanations") or {}).items()]
 
 
 def infeasibility_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -130,17 +157,19 @@ def plan_markdown(plan: dict[str, Any]) -> str:
         out += [f"- {f}\n" for f in info.get("fixes", [])]
         return "\n".join(out)
     out += ["## Assignments\n", table(ASSIGNMENT_COLUMNS, plan["assignments"])]
+    why = plan.get("explanations") or {}
+    if why:
+        out += ["\n## Why each workload runs where it does\n"]
+        out += ["".join(f"- {t}\n" for t in why.values())]
     out += ["\n## Totals\n", table(("quantity", "value"), totals_rows(plan))]
+    out += ["\n## Baselines\n", table(BASELINE_COLUMNS, baseline_rows(plan))]
     out += [
         "\n## Commitment pools\n",
         table(("pool", "accelerators", "cost_usd", "max_count", "basis"), plan.get("pools") or []),
     ]
     out += [
         "\n## Binding constraints\n",
-        table(
-            ("constraint", "limit", "used", "unit", "saving_if_relaxed_usd"),
-            plan.get("binding_constraints") or [],
-        ),
+        table(BINDING_COLUMNS, plan.get("binding_constraints") or []),
     ]
     out += [
         "\n## Runner-up per workload\n",
