@@ -14,7 +14,8 @@ Two causes, in this order:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import copy
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from gigawatt.catalog import Catalog
 from gigawatt.evaluate.screen import USER_OPERATED, exclusion_reason
 from gigawatt.evaluate.table import OptionTable
 from gigawatt.evaluate.table_build import UNPRICED_MEETS_SLO
-from gigawatt.optimize.build import COST_WEIGHTS, Model, Weights, build_model
+from gigawatt.optimize.build import COST_WEIGHTS, Weights, build_model
 from gigawatt.optimize.explain_limits import limit_keys, limit_phrase, limit_value, resolve
 from gigawatt.optimize.solve import solve_model
 from gigawatt.spec import Scenario
@@ -146,18 +147,6 @@ def _slo_fixes(table: OptionTable, name: str) -> list[str]:
     return fixes
 
 
-@dataclass
-class _Extended(Model):
-    """A model with ``extra`` columns after the planner's (for auxiliary variables)."""
-
-    extra: int = 0
-
-    @property
-    def n_vars(self) -> int:
-        """The planner's columns and the extra ones."""
-        return 2 * self.n_options + len(self.pool_keys) + self.extra
-
-
 def least_limit(table: OptionTable, key: str) -> float | None:
     """The least value of limit ``key`` (its unit, :func:`limit_value`) that admits a plan,
     every other constraint held: the busiest period's use of the limit minimised (a budget: the
@@ -167,7 +156,9 @@ def least_limit(table: OptionTable, key: str) -> float | None:
         return sol.cost_usd if sol.ok else None
     full = build_model(table, COST_WEIGHTS)
     m = build_model(table, COST_WEIGHTS, relax=frozenset({key}))
-    ext = _Extended(m.n_options, m.pool_keys, extra=1)
+    ext = copy.copy(m)  # one auxiliary column after the planner's: the limit's busiest use
+    ext.extra = [*m.extra, ("aux", -1, 0)]
+    ext.extra_index = {**m.extra_index, ("aux", -1, 0): len(m.extra)}
     for name in ("rows", "cols", "vals", "row_lb", "row_ub", "names", "periods"):
         setattr(ext, name, list(getattr(m, name)))
     u = m.n_vars

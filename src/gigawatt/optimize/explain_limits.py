@@ -154,8 +154,12 @@ def binding_constraints(
     table: OptionTable, m: Model, sol: Solution, weights: Weights, *, what_if: bool = True
 ) -> list[dict[str, Any]]:
     """Limits at their bound (:func:`binding_rows`); with ``what_if``, the cost of the plan
-    re-solved without each (one re-solve per binding limit, from the plan)."""
+    re-solved without each (one re-solve per binding limit of the scenario, from the plan).
+    The catalog's offer capacities that bind are re-solved together, once (one row,
+    ``offer capacity``): a portfolio spread over many capped offers would otherwise cost one
+    re-solve per offer."""
     out: list[dict[str, Any]] = []
+    capacity: list[str] = []
     for key, r in binding_rows(table, m, sol).items():
         name = m.names[r]
         limit, unit = limit_value(table, key)
@@ -169,12 +173,34 @@ def binding_constraints(
         }
         if name.period >= 0 and m.periods:
             item["period_days"] = list(m.periods[name.period])
-        if what_if:
-            _, relaxed = resolve(
-                table, weights, sol.z, reference=sol.objective, relax=frozenset({key})
-            )
-            if relaxed.ok:
-                item["cost_if_relaxed_usd"] = relaxed.cost_usd
-                item["saving_if_relaxed_usd"] = sol.cost_usd - relaxed.cost_usd
+        if key.startswith(OFFER_CAPACITY_PREFIX):
+            capacity.append(key)
+        elif what_if:
+            _what_if(item, table, weights, sol, frozenset({key}))
+        out.append(item)
+    if capacity and what_if:
+        item = {
+            "constraint": "offer capacity",
+            "family": "accelerator_cap",
+            "description": f"the catalog capacity of {len(capacity)} rented offers, together",
+            "limit": None,
+            "unit": "accelerators",
+            "used": None,
+        }
+        _what_if(item, table, weights, sol, frozenset(capacity))
         out.append(item)
     return out
+
+
+OFFER_CAPACITY_PREFIX = "offers["
+"""Keys of the catalog's offer capacity limits (``offers[<id>].max_accelerators``)."""
+
+
+def _what_if(
+    item: dict[str, Any], table: OptionTable, weights: Weights, sol: Solution, keys: frozenset[str]
+) -> None:
+    """The plan's cost re-solved without the limits ``keys`` (from the plan), into ``item``."""
+    _, relaxed = resolve(table, weights, sol.z, reference=sol.objective, relax=keys)
+    if relaxed.ok:
+        item["cost_if_relaxed_usd"] = relaxed.cost_usd
+        item["saving_if_relaxed_usd"] = sol.cost_usd - relaxed.cost_usd
