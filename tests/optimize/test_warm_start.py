@@ -43,7 +43,7 @@ def _option(i: int, w: int, price: float, need: float, unit: int, capped: bool) 
         power_kw_per_unit=float(unit),
         it_power_kw_per_unit=float(unit),
         pool=None,
-        window_days=(0.0, 10.0),
+        windows=((0.0, 10.0),),
         slo_met=True,
         detail="synthetic",
     )
