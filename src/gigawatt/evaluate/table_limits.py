@@ -100,9 +100,13 @@ def cheapest_per_group(
     return kept, len(options) - len(kept)
 
 
+OFFER_CAPACITY_PREFIX = "offers["
+"""Keys of the catalog's offer capacity limits start with it."""
+
+
 def offer_limit_key(offer: str) -> str:
     """Key of the capacity limit of a catalog offer."""
-    return f"offers[{offer}].max_accelerators"
+    return f"{OFFER_CAPACITY_PREFIX}{offer}].max_accelerators"
 
 
 def _attach_offer_capacity(table: OptionTable, catalog: Catalog, mode: str) -> None:

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table_limits import OFFER_CAPACITY_PREFIX
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.solve import F64, Solution, solve_model
 from gigawatt.optimize.tolerances import FEASIBILITY_TOL, LIMIT_TOL
@@ -190,10 +191,6 @@ def binding_constraints(
         _what_if(item, table, weights, sol, frozenset(capacity))
         out.append(item)
     return out
-
-
-OFFER_CAPACITY_PREFIX = "offers["
-"""Keys of the catalog's offer capacity limits (``offers[<id>].max_accelerators``)."""
 
 
 def _what_if(

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table_limits import OFFER_CAPACITY_PREFIX
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.explain import limit_usage
 from gigawatt.optimize.prune import PRUNE_ABOVE, prune_dominated
@@ -255,11 +256,13 @@ def _rounds(
 ) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
     """The rounds of :func:`solve_with_lazy_limits`."""
     every: Future[OptionTable] | None = None
-    enforced: set[str] = set()
+    # the catalog's offer capacities bind in most large portfolios: enforced from the start
+    # (lazily, each round would add a few and re-solve the whole model)
+    enforced: set[str] = {k for k in caps if k.startswith(OFFER_CAPACITY_PREFIX)}
     rounds: list[list[str]] = []
     previous: tuple[OptionTable, Solution] | None = None
     while True:
-        if enforced and every is not None:
+        if len(rounds) > 0 and every is not None:
             pruned = every.result()
         else:
             pruned = prune_dominated(table, above, carbon=carbon, limits=frozenset(enforced))
