@@ -87,7 +87,8 @@ def _pool_spans(table: OptionTable) -> dict[str, tuple[float, float]]:
         if o.pool is not None:
             lo, hi = span.get(o.pool, (math.inf, -math.inf))
             span[o.pool] = (min(lo, o.window_days[0]), max(hi, o.window_days[1]))
-            if o.filler or table.levels_of(o.workload_index).profiled:
+            moves = o.filler and len(table.block_share) > 1
+            if moves or table.levels_of(o.workload_index).profiled:
                 span[o.pool] = (-math.inf, math.inf)
     return span
 
