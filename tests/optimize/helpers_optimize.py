@@ -7,7 +7,7 @@ from typing import Any
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.evaluate.performance import Performance
-from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table import Limit, OptionTable, TableOption
 from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.optimize.build import Weights, build_model
 from gigawatt.optimize.check import check_plan
@@ -124,16 +124,18 @@ def solve_checked(
     table: OptionTable, spec: Scenario, weights: Weights | None = None, **kw: Any
 ) -> Solution:
     """Solve and run the independent checker (which must pass) on every feasible result."""
+    checker = kw.pop("checker_catalog", None)
     m = build_model(table, weights or Weights(), **kw)
     sol = solve_model(m, table)
     if sol.ok:
+        kw["checker_catalog"] = checker
         report = check_plan(
             table,
             spec,
             sol.shares,
             sol.units,
             sol.pool_sizes,
-            catalog=catalog(),
+            catalog=kw.pop("checker_catalog", None) or catalog(),
             reported_cost_usd=sol.cost_usd,
             reported_co2_kg=sol.co2_location_kg,
             carbon_ceiling_kg=kw.get("carbon_ceiling_kg"),
@@ -151,3 +153,54 @@ def used(table: OptionTable, sol: Solution) -> dict[str | None, int]:
             key = o.offer or o.venue
             out[key] = out.get(key, 0) + int(sol.units[o.index])
     return out
+
+
+def synthetic_option(
+    i: int, w: int, price: float, need: float, unit: int, capped: bool
+) -> TableOption:
+    """A pay-per-use option of workload ``w`` at a capped or a free venue (hand-built tables)."""
+    return TableOption(
+        index=i,
+        workload=f"w{w}",
+        workload_index=w,
+        kind="online_inference",
+        splittable=True,
+        venue="v-capped" if capped else "v-free",
+        offer=f"o{i}",
+        accelerator="a",
+        region="r",
+        pricing_model="on_demand",
+        payment="pay_per_use",
+        price_usd_per_accel_h=price,
+        unit_accelerators=unit,
+        units_needed=need,
+        hours=1.0,
+        usage_usd_per_unit=price * unit,
+        energy_kwh_per_unit=1.0,
+        co2_location_kg_per_unit=1.0,
+        power_kw_per_unit=float(unit),
+        it_power_kw_per_unit=float(unit),
+        pool=None,
+        windows=((0.0, 10.0),),
+        slo_met=True,
+        detail="synthetic",
+    )
+
+
+def capped_table(options: list[TableOption], workloads: int, cap: float) -> OptionTable:
+    """A table of ``options`` with one accelerator cap over the options of venue v-capped."""
+    table = OptionTable(
+        "synthetic",
+        10.0,
+        tuple(f"w{w}" for w in range(workloads)),
+        options,
+        {},
+        [],
+        [],
+        {},
+        None,
+        {},
+    )
+    table.accelerator_caps.append(Limit("accelerator_caps[0]", "accelerators", cap, "capped"))
+    table.cap_members["accelerator_caps[0]"] = [o.index for o in options if o.venue == "v-capped"]
+    return table

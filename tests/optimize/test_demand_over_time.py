@@ -14,6 +14,7 @@ from helpers_optimize import (
     catalog,
     scenario,
     serving,
+    solve_checked,
     training,
 )
 from hypothesis import given, settings
@@ -23,7 +24,6 @@ from gigawatt.catalog import Catalog
 from gigawatt.evaluate.table import OptionTable
 from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.optimize.build import Weights, build_model
-from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.solve import Solution, solve_model
 from gigawatt.spec import Scenario
 
@@ -41,22 +41,10 @@ def _priced(on_demand_usd: float, reserved_usd: float) -> Catalog:
     return cat
 
 
-def _solve(spec: Scenario, cat: Catalog, stub: Stub) -> tuple[OptionTable, Solution]:
+def _solve(spec: Scenario, cat: Catalog, stub: Any) -> tuple[OptionTable, Solution]:
     table = build_option_table(spec, cat, performance=stub)
-    sol = solve_model(build_model(table, Weights()), table)
+    sol = solve_checked(table, spec, checker_catalog=cat)
     assert sol.ok, sol.message
-    report = check_plan(
-        table,
-        spec,
-        sol.shares,
-        sol.units,
-        sol.pool_sizes,
-        catalog=cat,
-        reported_cost_usd=sol.cost_usd,
-        reported_co2_kg=sol.co2_location_kg,
-        time_use=sol.time_use,
-    )
-    assert report["ok"], report["violations"]
     return table, sol
 
 

@@ -8,45 +8,17 @@ import math
 
 import numpy as np
 import pytest
+from helpers_optimize import capped_table, synthetic_option
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gigawatt.evaluate.table import Limit, OptionTable, TableOption
+from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.build import build_model
 from gigawatt.optimize.solve import _highs_lp, solve_model
 from gigawatt.optimize.warm import _reduced_cost_bounds, _relaxation, feasible
 
 highspy = pytest.importorskip("highspy")
 pytest.importorskip("scipy")
-
-
-def _option(i: int, w: int, price: float, need: float, unit: int, capped: bool) -> TableOption:
-    return TableOption(
-        index=i,
-        workload=f"w{w}",
-        workload_index=w,
-        kind="online_inference",
-        splittable=True,
-        venue="v-capped" if capped else "v-free",
-        offer=f"o{i}",
-        accelerator="a",
-        region="r",
-        pricing_model="on_demand",
-        payment="pay_per_use",
-        price_usd_per_accel_h=price,
-        unit_accelerators=unit,
-        units_needed=need,
-        hours=1.0,
-        usage_usd_per_unit=price * unit,
-        energy_kwh_per_unit=1.0,
-        co2_location_kg_per_unit=1.0,
-        power_kw_per_unit=float(unit),
-        it_power_kw_per_unit=float(unit),
-        pool=None,
-        windows=((0.0, 10.0),),
-        slo_met=True,
-        detail="synthetic",
-    )
 
 
 @st.composite
@@ -57,7 +29,7 @@ def capped_tables(draw: st.DrawFn) -> OptionTable:
     for w in range(n_work):
         for _ in range(draw(st.integers(1, 4))):
             options.append(
-                _option(
+                synthetic_option(
                     len(options),
                     w,
                     draw(st.floats(0.5, 10.0)),
@@ -66,13 +38,7 @@ def capped_tables(draw: st.DrawFn) -> OptionTable:
                     draw(st.booleans()),
                 )
             )
-    table = OptionTable(
-        "synthetic", 10.0, tuple(f"w{w}" for w in range(n_work)), options, {}, [], [], {}, None, {}
-    )
-    cap = float(draw(st.integers(0, 120)))
-    table.accelerator_caps.append(Limit("accelerator_caps[0]", "accelerators", cap, "capped"))
-    table.cap_members["accelerator_caps[0]"] = [o.index for o in options if o.venue == "v-capped"]
-    return table
+    return capped_table(options, n_work, float(draw(st.integers(0, 120))))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -88,7 +54,10 @@ def test_warm_start_reaches_the_cold_optimum(table: OptionTable) -> None:
 
 
 def _two_offers() -> OptionTable:
-    options = [_option(0, 0, 2.0, 3.5, 1, True), _option(1, 0, 3.0, 3.5, 1, False)]
+    options = [
+        synthetic_option(0, 0, 2.0, 3.5, 1, True),
+        synthetic_option(1, 0, 3.0, 3.5, 1, False),
+    ]
     return OptionTable("two", 10.0, ("w0",), options, {}, [], [], {}, None, {})
 
 
