@@ -27,6 +27,7 @@ PLAN_COLUMNS = (
     "where",
     "accelerator",
     "count",
+    "mean",
     "pricing",
     "share",
     "cost_usd",
@@ -73,6 +74,7 @@ def _plan_core_tables(plan: dict[str, Any], head: str) -> list[Table]:
             **a,
             "where": a["offer"] or f"{a['venue']} {a['region']}",
             "pricing": a["pricing_model"],
+            "mean": a.get("mean_count"),
             "co2_kg": a["co2_location_kg"],
         }
         for a in plan["assignments"]

@@ -14,6 +14,7 @@ ASSIGNMENT_COLUMNS = (
     "accelerator",
     "region",
     "count",
+    "mean_count",
     "pricing_model",
     "share",
     "cost_usd",
