@@ -88,7 +88,7 @@ def test_rented_peak_is_billed_for_its_hours_only() -> None:
     hours = 365 * 24.0
     expected = 2 * 0.6 * 6.88 * hours + (PEAK_UNITS - 2) * 6.88 * hours * 0.1
     assert sol.cost_usd == pytest.approx(expected, rel=1e-6)
-    assert any("per demand level are continuous" in n for n in table.notes)
+    assert any("continuous units per demand level" in n for n in table.notes)
 
 
 def test_steady_load_never_rents_when_committing_is_cheaper() -> None:

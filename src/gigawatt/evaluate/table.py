@@ -103,13 +103,19 @@ class Levels:
         return len(self.values) > 1
 
 
+WHOLE_LEVEL_UNITS_UP_TO = 20.0
+"""Options needing at most this many units at the peak take whole units at every demand level;
+larger ones take continuous units below the peak (see :data:`LEVEL_ROUNDING_NOTE`)."""
+
 LEVEL_ROUNDING_NOTE = (
-    "below its peak a profiled workload's units per demand level are continuous (a fraction "
-    "is a unit running that share of the level's hours); whole units in every hour would cost "
-    "at most one more unit per option and level"
+    "below its peak a profiled workload needing more than 20 units on an option takes "
+    "continuous units per demand level (a fraction is a unit running that share of the level's "
+    "hours); whole units in every hour would cost at most one more unit per option and level, "
+    "under 5 % of it"
 )
-"""Why the level columns are not integer: on the frontier-lab example, integer levels took the
-solve from 5.6 s to the 60 s limit for a 0.06 % lower cost."""
+"""Why large level columns are not integer: on the frontier-lab example, integer levels took
+the solve from 5.6 s to the 60 s limit for a 0.06 % lower cost; at a few units the rounding is
+the whole cost (a service answering at any hour keeps one unit up), so small ones are whole."""
 
 FLAT = Levels((1.0,), (1.0,), (0,))
 """One level at the peak all the time (one block)."""

@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.evaluate.table import WHOLE_UNIT_TOL, OptionTable
+from gigawatt.evaluate.table import WHOLE_LEVEL_UNITS_UP_TO, WHOLE_UNIT_TOL, OptionTable
 from gigawatt.optimize.tolerances import ROUNDOFF
 
 F64 = NDArray[np.float64]
@@ -220,7 +220,13 @@ def define_variables(table: OptionTable) -> Model:
     m.c = np.concatenate([m.c, np.zeros(len(m.extra))])
     m.lb = np.concatenate([m.lb, np.zeros(len(m.extra))])
     m.ub = np.concatenate([m.ub, np.full(len(m.extra), np.inf)])
-    kinds = np.array([kind == "fill" for kind, _, _ in m.extra], dtype=np.int_)
+    kinds = np.array(
+        [
+            kind == "fill" or table.options[o].units_needed <= WHOLE_LEVEL_UNITS_UP_TO
+            for kind, o, _ in m.extra
+        ],
+        dtype=np.int_,
+    )
     m.integrality = np.concatenate([m.integrality, kinds])
     assert m.c.size == tail + len(m.extra)
     return m
