@@ -88,3 +88,11 @@ def test_overlay_offer_without_capacity_is_unknown(bundled: Any, tmp_path: Path)
 def test_unknown_offer_names_the_closest(bundled: Any) -> None:
     with pytest.raises(InputError, match="aws-p6-b200-spot-us-east-1"):
         offer_capacity(bundled, "aws-p6-b200-spot-us-east")
+
+
+def test_no_catalog_table_cites_a_local_path(bundled: Any) -> None:
+    """Sources are public URLs or github:owner/repo@commit:path, in every table."""
+    for table, rows in bundled.tables.items():
+        for row in rows.values():
+            for key, value in row.items():
+                assert not (isinstance(value, str) and "/work/" in value), (table, row["id"], key)
