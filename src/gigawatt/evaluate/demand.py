@@ -10,6 +10,7 @@ The shapes and the reduction are pure functions of :mod:`gigawatt.models.demand`
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,10 @@ def _profile(workload: Any) -> LoadProfile | None:
     return profile if isinstance(profile, LoadProfile) else None
 
 
-def _cycle_hours(workloads: list[Any]) -> int:
+def _cycle_hours(profiles: list[LoadProfile | None]) -> int:
     """A week, or the longest hourly CSV when longer [h]."""
     hours = demand.HOURS_PER_WEEK
-    for w in workloads:
-        p = _profile(w)
+    for p in profiles:
         if p is not None and p.shape == "csv" and p.path is not None:
             hours = max(hours, len(read_hourly_demand(p.path)))
     return hours
@@ -63,7 +63,7 @@ def shape_levels(profile: LoadProfile | None, hours: F64) -> F64:
 def cycle_levels(workloads: list[Any]) -> tuple[F64, F64]:
     """(levels, weights): every workload's level in each slot of the cycle (workloads x slots)
     and each slot's hours."""
-    hours = np.arange(_cycle_hours(workloads), dtype=np.float64)
+    hours = np.arange(_cycle_hours([_profile(w) for w in workloads]), dtype=np.float64)
     levels = np.array([shape_levels(_profile(w), hours) for w in workloads]).reshape(
         len(workloads), hours.size
     )
@@ -87,8 +87,16 @@ def peak_to_mean(workload: Any) -> float:
         return 1.0
     if profile.shape == "bursty":
         return float(profile.peak_to_mean or 1.0)
-    levels, weights = cycle_levels([workload])
-    return demand.peak_to_mean(levels[0], weights)
+    return _shape_peak_to_mean(profile)
+
+
+@cache
+def _shape_peak_to_mean(profile: LoadProfile) -> float:
+    """Peak over mean of a sampled (diurnal, weekly, csv) profile, once per profile: the
+    performance seam asks for it on every evaluation of the workload."""
+    hours = np.arange(_cycle_hours([profile]), dtype=np.float64)
+    levels = shape_levels(profile, hours)
+    return demand.peak_to_mean(levels, np.ones(hours.size))
 
 
 def scenario_blocks(scenario: Scenario) -> Blocks:

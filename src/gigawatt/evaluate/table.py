@@ -186,13 +186,20 @@ class OptionTable:
         """A numeric attribute of every option as an array (e.g. ``hours``)."""
         return np.array([float(getattr(o, name)) for o in self.options], dtype=np.float64)
 
+    def alone_level_units(self, o: TableOption) -> tuple[int, ...]:
+        """Whole units the workload needs alone on ``o`` at each of its demand levels (the
+        first is the peak)."""
+        return tuple(
+            max(0, math.ceil(o.units_needed * v - WHOLE_UNIT_TOL))
+            for v in self.levels_of(o.workload_index).values
+        )
+
     def alone_cost_usd(self, o: TableOption) -> float:
         """Cost of the whole workload alone on ``o`` (its own pool, in whole instances, for
         committed capacity), each demand level billed for its hours."""
         levels = self.levels_of(o.workload_index)
         units = sum(
-            h * max(0, math.ceil(o.units_needed * v - WHOLE_UNIT_TOL))
-            for v, h in zip(levels.values, levels.hours_share, strict=True)
+            h * n for n, h in zip(self.alone_level_units(o), levels.hours_share, strict=True)
         )
         usage = o.usage_usd_per_unit * (units if levels.profiled else o.units)
         if o.pool is None:

@@ -94,10 +94,9 @@ def _pick(table: OptionTable, options: list[TableOption]) -> TableOption | None:
 def _alone_time_use(table: OptionTable, o: TableOption) -> dict[tuple[str, int, int], float]:
     """Units of ``o`` alone at each demand level below the peak, and in every time block for a
     movable job (it runs all the time, as a job alone on its pool would)."""
-    out: dict[tuple[str, int, int], float] = {}
-    levels = table.levels_of(o.workload_index)
-    for k in range(1, len(levels.values)):
-        out[("level", o.index, k)] = max(0, math.ceil(o.units_needed * levels.values[k] - 1e-9))
+    out: dict[tuple[str, int, int], float] = {
+        ("level", o.index, k): n for k, n in enumerate(table.alone_level_units(o)) if k > 0
+    }
     if o.filler and len(table.block_share) > 1:
         out.update({("fill", o.index, b): o.units for b in range(len(table.block_share))})
     return out
