@@ -52,8 +52,35 @@ class LatencyStats:
         return out
 
 
+@dataclass(frozen=True)
+class RequestWork:
+    """What requests of prompt lengths ``isl`` cost one replica whatever the load: own prefill
+    time per request [s], mean batched prefill time [s] and KV-cache transfer time per request
+    [s] (0 unless disaggregated)."""
+
+    prefill_s: F64
+    batched_prefill_mean_s: float
+    kv_transfer_s: F64
+
+
+def request_work(r: Replica, isl: F64) -> RequestWork:
+    """The load-independent part of :func:`latency_samples` (computed once per rate grid)."""
+    return RequestWork(
+        np.asarray(r.prefill(isl), dtype=float),
+        float(np.mean(np.asarray(r.prefill(isl, batched=True), dtype=float))),
+        np.asarray(r.kv_transfer(isl), dtype=float),
+    )
+
+
 def latency_samples(
-    r: Replica, state: SteadyState, isl: F64, osl: F64, *, closed: bool, rng: np.random.Generator
+    r: Replica,
+    state: SteadyState,
+    isl: F64,
+    osl: F64,
+    *,
+    closed: bool,
+    rng: np.random.Generator,
+    work: RequestWork | None = None,
 ) -> tuple[F64, F64]:
     """Per-request TTFT and TPOT (s) for requests of lengths ``isl``/``osl`` in ``state``.
 
@@ -65,14 +92,14 @@ def latency_samples(
     ``state``. Poisson: own prefill, residual step and a queue wait (0 with probability
     ``1 - rho`` else exponential), the engine's own time without a front end (see
     :func:`~gigawatt.models.serving.poisson`). TPOT: a Poisson number of
-    interleaved prefills during the decode.
+    interleaved prefills during the decode. ``work`` is :func:`request_work` of ``isl``
+    when the caller keeps it across loads.
     """
     n = isl.size
     td = float(state.decode_step_s)
-    tp_i = np.asarray(r.prefill(isl), dtype=float)
-    tp_mean = float(np.mean(np.asarray(r.prefill(isl, batched=True), dtype=float)))
+    w = request_work(r, isl) if work is None else work
+    tp_i, tp_mean, kv = w.prefill_s, w.batched_prefill_mean_s, w.kv_transfer_s
     residual = 2.0 * r.engine.ttft_steps * td * rng.random(n)
-    kv = np.asarray(r.kv_transfer(isl), dtype=float)
     if closed:
         c = float(state.concurrency)
         mean_i = float(np.mean(isl))
@@ -152,11 +179,13 @@ def max_rate_at_slo(
     hi = float(cap.output_tokens_per_s) / mo
     ttft_lim = math.inf if slo_ttft_s is None else slo_ttft_s
     tpot_lim = math.inf if slo_tpot_s is None else slo_tpot_s
+    work = request_work(r, isl)
 
     def evaluate(rate: float) -> tuple[bool, float, LatencyStats]:
         st = poisson(r, rate, mi, mo)
+        rng = np.random.default_rng(seed)
         ttft, tpot = latency_samples(
-            r, scalar_state(st), isl, osl, closed=False, rng=np.random.default_rng(seed)
+            r, scalar_state(st), isl, osl, closed=False, rng=rng, work=work
         )
         stats = summarise(ttft, tpot)
         ok = stats.ttft_p95 <= ttft_lim and stats.tpot_p95 <= tpot_lim
@@ -237,14 +266,17 @@ class RateGrid:
         self.rates = self.offline_rate * RATE_GRID
         self._isl, self._osl, self._seed = isl, osl, seed
         self._p95: dict[int, tuple[float, float]] = {}
+        self._work: RequestWork | None = None
 
     def p95(self, i: int) -> tuple[float, float]:
         """(p95 TTFT, p95 TPOT) at rate ``rates[i]`` [s] (infinite when overloaded)."""
         if i not in self._p95:
             scalar = SteadyState(**{k: float(v[i]) for k, v in self._cols.items()})
             rng = np.random.default_rng(self._seed)
+            if self._work is None:
+                self._work = request_work(self.replica, self._isl)
             ttft, tpot = latency_samples(
-                self.replica, scalar, self._isl, self._osl, closed=False, rng=rng
+                self.replica, scalar, self._isl, self._osl, closed=False, rng=rng, work=self._work
             )
             if np.all(np.isfinite(ttft)) and np.all(np.isfinite(tpot)):
                 self._p95[i] = (p95(ttft), p95(tpot))

@@ -229,7 +229,29 @@ def define_variables(table: OptionTable) -> Model:
     )
     m.integrality = np.concatenate([m.integrality, kinds])
     assert m.c.size == tail + len(m.extra)
+    define_unit_bounds(m, table)
     return m
+
+
+def define_unit_bounds(m: Model, table: OptionTable) -> None:
+    """Upper bounds that remove no useful solution: an option never needs more units than it
+    takes to carry its whole workload, ``n_o <= ceil(R_o)``, nor more at demand level ``k``
+    than that level alone needs, ``m_{o,k} <= ceil(R_o d_k)`` (more units only cost more and
+    draw more on pools and caps). Jobs that choose their hours are left unbounded: more units
+    for fewer hours may fit a pool's valleys. Tight domains keep HiGHS's root cheap (general
+    integer columns with infinite bounds are its slow case, :mod:`gigawatt.optimize.warm`)."""
+    for o in table.options:
+        if ("fill", o.index, 0) in m.extra_index:
+            continue
+        m.ub[m.n(o.index)] = _whole(o.units_needed)
+        levels = table.levels_of(o.workload_index)
+        for k in range(1, len(levels.values)) if levels.profiled else ():
+            m.ub[m.col("level", o.index, k)] = _whole(o.units_needed * levels.values[k])
+
+
+def _whole(units: float) -> float:
+    """Whole units carrying ``units`` (at least 0)."""
+    return float(max(0, math.ceil(units - WHOLE_UNIT_TOL)))
 
 
 def usage_terms(m: Model, table: OptionTable) -> list[tuple[int, int, float]]:

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gigawatt.evaluate.table import WHOLE_UNIT_TOL, OptionTable, TableOption
+from gigawatt.optimize.prune_pools import dominated_pools
 from gigawatt.optimize.tolerances import ROUNDOFF
 
 PRUNE_ABOVE = 2000
@@ -140,14 +141,16 @@ def _profile(
 
 
 def _profiles(
-    table: OptionTable, limits: frozenset[str] | None, carbon: bool
+    table: OptionTable, member_of: dict[int, list[str]], carbon: bool, dropped: set[str]
 ) -> dict[tuple[Any, ...], list[_Profile]]:
-    """Profiles grouped by workload and shared-limit signature (caps, and an owned pool)."""
-    member_of = _memberships(table, limits)
+    """Profiles grouped by workload and shared-limit signature (caps, and an owned pool), without
+    the options of ``dropped`` pools."""
     span = _pool_spans(table)
     groups: dict[tuple[Any, ...], list[_Profile]] = {}
     kinds: dict[tuple[str, ...], tuple[bool, bool]] = {}
     for o in table.options:
+        if o.pool in dropped:
+            continue
         caps = tuple(member_of.get(o.index, ()))
         limited_pool = o.pool is not None and table.pools[o.pool].max_count is not None
         if limited_pool:
@@ -195,16 +198,20 @@ def prune_dominated(
     accelerator cap or owned count covers them) and on power (when a power cap does). Exact:
     the optimum of the pruned table is that of the full one. Only tables above ``above`` options
     are pruned. ``limits`` restricts the caps considered (keys; None = all), for a model that
-    enforces only those (:func:`gigawatt.optimize.lazy.solve_with_lazy_limits`)."""
+    enforces only those (:func:`gigawatt.optimize.lazy.solve_with_lazy_limits`). First the
+    options of committed pools a cheaper pool dominates are dropped
+    (:func:`gigawatt.optimize.prune_pools.dominated_pools`)."""
     if len(table.options) <= above:
         return table
+    member_of = _memberships(table, limits)
+    dropped = dominated_pools(table, member_of)
     keep: list[int] = []
-    for rows in _profiles(table, limits, carbon).values():
+    for rows in _profiles(table, member_of, carbon, dropped).values():
         keep.extend(_undominated(rows))
     keep.sort()
     out = table.reindexed(keep)
-    out.notes = [
-        *table.notes,
-        f"{len(table.options) - len(keep)} dominated options pruned of {len(table.options)}",
-    ]
+    note = f"{len(table.options) - len(keep)} dominated options pruned of {len(table.options)}"
+    if dropped:
+        note += f" ({len(dropped)} committed pools dominated by cheaper equal pools)"
+    out.notes = [*table.notes, note]
     return out
