@@ -46,6 +46,13 @@ BUNDLED_PICKS = {
     "l40s": "l40s-8gpu-server",
     "jetson-agx-orin": "jetson-agx-orin-64gb",
     "jetson-orin-nano-super": "jetson-orin-nano-super-module",
+    "b300": "hgx-b300",
+    "gb300": "gb300-nvl72",
+    "mi355x": "mi355x-platform",
+    "tpu7x": "tpu7x-64",
+    "trainium3": "trn3-ultraserver",
+    "inferentia2": "inf2-48xlarge",
+    "rubin": "vera-rubin-nvl72",
 }
 
 

@@ -1,7 +1,8 @@
 """Catalog questions several layers ask, answered once: which system carries an accelerator, how
 much power that system draws, which family an offer's pricing model belongs to, which row
 supplies a region's figure when the region has none of its own, which stated fallback stands in
-when no row does, and how many accelerators an offer can supply at once.
+when no row does, how many accelerators an offer can supply at once, and which accelerators the
+performance models have not checked against measurements.
 
 ``evaluate`` (training, economics, footprint, the option table) and ``simulate`` call these
 functions instead of reading the rows their own way, so the same accelerator gets the same system
@@ -10,6 +11,7 @@ and the same power everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from gigawatt.catalog.loader import Catalog
@@ -224,3 +226,23 @@ def region_value_or_fallback(
         f"(range {low:g}-{high:g}, fallbacks.csv {fallback['id']})"
     )
     return value, low, high, note
+
+
+UNVALIDATED_NOTE = (
+    "{id} is unvalidated: its performance is predicted from datasheet peaks with efficiencies "
+    "fitted on other hardware, not checked against measurements, so its time, cost and energy "
+    "may err more than those of measured accelerators (docs/data/hardware.md)"
+)
+
+
+def unvalidated_notes(catalog: Catalog, accelerator_ids: Iterable[str]) -> list[str]:
+    """One note per accelerator among ``accelerator_ids`` whose ``validation_status`` is
+    ``unvalidated`` (sorted); ids that are not catalog accelerators are skipped. Every command
+    that reports results on an accelerator prints these."""
+    table = catalog.tables["accelerators"]
+    ids = {a for a in accelerator_ids if a in table}
+    return [
+        UNVALIDATED_NOTE.format(id=a)
+        for a in sorted(ids)
+        if table[a]["validation_status"] == "unvalidated"
+    ]

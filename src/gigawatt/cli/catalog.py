@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,6 +75,15 @@ def catalog_show(
         print_json([{"table": t, **row, **extra} for t, row, extra in details])
         return
     print_tables([entry_table(t, row, extra) for t, row, extra in details])
+    _echo_unvalidated(cat, [row["id"] for t, row, _ in details if t == "accelerators"])
+
+
+def _echo_unvalidated(cat: Any, accelerator_ids: list[str]) -> None:
+    # deferred: the catalog costs ~120 ms of imports; `gigawatt --help` must stay < 0.3 s
+    from gigawatt.catalog.lookup import unvalidated_notes
+
+    for note in unvalidated_notes(cat, accelerator_ids):
+        typer.echo(f"note: {note}")
 
 
 @catalog_app.command("schema")

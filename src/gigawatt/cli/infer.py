@@ -12,6 +12,7 @@ from gigawatt.cli.options import (
     OfferOption,
     RegionOption,
     VenueOption,
+    add_unvalidated_notes,
     cli_catalog,
     print_json,
 )
@@ -152,13 +153,13 @@ def infer(
         ),
         seed=seed,
     )
-    result = plan_inference(
-        req, cli_catalog(ctx), offer=offer, venue=venue, region=region, hours=hours
-    )
+    cat = cli_catalog(ctx)
+    result = plan_inference(req, cat, offer=offer, venue=venue, region=region, hours=hours)
+    d = add_unvalidated_notes(result.to_dict(), cat, [accelerator], "assumptions")
     if as_json:
-        print_json(result.to_dict())
+        print_json(d)
         return
-    _render(result.to_dict())
+    _render(d)
 
 
 def _render(d: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ global, so two invocations in one process (tests, the API later) never see each 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -53,3 +54,16 @@ def cli_catalog(ctx: typer.Context) -> Catalog:
 def print_json(obj: Any) -> None:
     """Print ``obj`` as indented JSON (numbers and strings as they are, others via ``str``)."""
     typer.echo(json.dumps(obj, indent=2, default=str))
+
+
+def add_unvalidated_notes(
+    result: dict[str, Any], catalog: Catalog, accelerator_ids: Iterable[str], key: str
+) -> dict[str, Any]:
+    """``result`` with one note per unvalidated accelerator among ``accelerator_ids`` appended to
+    its ``key`` list (``assumptions`` of train/infer, ``notes`` of plan), so every output on an
+    accelerator the models have not checked against measurements says so."""
+    # deferred: the catalog costs ~120 ms of imports; `gigawatt --help` must stay < 0.3 s
+    from gigawatt.catalog.lookup import unvalidated_notes
+
+    result[key] = [*(result.get(key) or []), *unvalidated_notes(catalog, accelerator_ids)]
+    return result

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
+from gigawatt.cli.options import JsonFlag, add_unvalidated_notes, cli_catalog, print_json
 
 EXIT_INFEASIBLE = 3
 
@@ -51,12 +51,14 @@ def plan(
     from gigawatt.spec import load_scenario
 
     spec = load_scenario(scenario)
+    cat = cli_catalog(ctx)
     try:
-        result = plan_scenario(spec, cli_catalog(ctx), objective=objective, explain=explain)
+        result = plan_scenario(spec, cat, objective=objective, explain=explain)
     except SolverMissingError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     d = result.to_dict()
+    add_unvalidated_notes(d, cat, (a["accelerator"] for a in d["assignments"]), "notes")
     if report is not None:
         # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
         from gigawatt.report.html import plan_html

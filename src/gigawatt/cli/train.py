@@ -18,6 +18,7 @@ from gigawatt.cli.options import (
     OfferOption,
     RegionOption,
     VenueOption,
+    add_unvalidated_notes,
     cli_catalog,
     print_json,
 )
@@ -141,19 +142,21 @@ def train(
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.evaluate.training import plan_training
 
+    cat = cli_catalog(ctx)
     result = plan_training(
         model,
         accelerator,
         count,
         tokens,
         _options(ctx),
-        catalog=cli_catalog(ctx),
+        catalog=cat,
         scale_out_gbit_per_s=scale_out_gbit_per_s,
         footprint=True,
         offer=offer,
         venue=venue,
         region=region,
     ).to_dict()
+    add_unvalidated_notes(result, cat, [accelerator], "assumptions")
     if as_json:
         print_json(result)
         return

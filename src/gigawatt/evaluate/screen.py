@@ -23,6 +23,9 @@ training/inference performance, cost and carbon of each option. Rules, in order,
    option with a reason the user reads (:func:`memory_reason`, e.g. "memory: llama-3.1-70b
    (70.6B params, bf16 weights) needs 131 GiB; jetson-agx-orin has 64 GiB"). Activations and KV
    cache come with the performance models.
+7. ``announced``: an accelerator the catalog marks ``availability: announced`` (announced, not yet
+   purchasable; preliminary figures) is never chosen unless the scenario sets
+   ``limits.allow_announced: true``.
 """
 
 from __future__ import annotations
@@ -222,10 +225,23 @@ def exclusion_reason(workload: Workload, row: dict[str, Any], catalog: Catalog) 
     return None
 
 
+def announced_reason(accel: dict[str, Any], allow_announced: bool) -> str | None:
+    """``announced`` when ``accel`` is announced but not yet purchasable and the scenario does not
+    allow such hardware (``limits.allow_announced``), else None."""
+    if accel["availability"] == "announced" and not allow_announced:
+        return "announced"
+    return None
+
+
 def screen_workload(
-    workload: Workload, rows: list[dict[str, Any]], catalog: Catalog
+    workload: Workload,
+    rows: list[dict[str, Any]],
+    catalog: Catalog,
+    *,
+    allow_announced: bool = False,
 ) -> WorkloadScreen:
-    """Options and exclusion counts of one workload over candidate ``rows`` (offers, purchases)."""
+    """Options and exclusion counts of one workload over candidate ``rows`` (offers, purchases);
+    announced accelerators only with ``allow_announced``."""
     counts = parameter_counts(model_architecture(workload.model, catalog, field="model"))
     per_param, basis = model_state_bytes_per_param(workload)
     state_gib = counts.total * per_param / GIB
@@ -240,8 +256,10 @@ def screen_workload(
     )
     for row in rows:
         accel = catalog.get("accelerators", row["accelerator"])
-        reason = exclusion_reason(workload, row, catalog) or memory_reason(
-            result, catalog.get("venues", row["venue"]), accel
+        reason = (
+            exclusion_reason(workload, row, catalog)
+            or memory_reason(result, catalog.get("venues", row["venue"]), accel)
+            or announced_reason(accel, allow_announced)
         )
         if reason:
             result.excluded[reason] += 1
@@ -276,4 +294,5 @@ def _option_order(option: Option) -> tuple[int, float]:
 def screen_scenario(scenario: Scenario, catalog: Catalog) -> list[WorkloadScreen]:
     """Screen every workload of ``scenario`` (ids must already pass ``check_scenario_refs``)."""
     rows = _candidate_offers(scenario, catalog) + _purchase_options(scenario, catalog)
-    return [screen_workload(w, rows, catalog) for w in scenario.workloads]
+    allow = scenario.limits.allow_announced
+    return [screen_workload(w, rows, catalog, allow_announced=allow) for w in scenario.workloads]

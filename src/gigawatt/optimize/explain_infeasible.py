@@ -100,6 +100,8 @@ def _screening_fixes(
         out.append(f"drop data.sovereign_only or add a venue its sovereignty rule admits{add}")
     if "offline" in excluded:
         out.append(f"add an on-premises or edge venue{add}")
+    if "announced" in excluded:
+        out.append("set limits.allow_announced: true to consider announced hardware")
     return out
 
 

@@ -105,6 +105,13 @@ class Limits(SpecModel):
         default_factory=list,
         description="Caps on accelerators per offer, venue, site or accelerator type.",
     )
+    allow_announced: bool = Field(
+        False,
+        description=(
+            "Let the plan choose accelerators the catalog marks `availability: announced` "
+            "(announced, not yet purchasable; their figures are preliminary)."
+        ),
+    )
 
     @field_validator("power_caps", "accelerator_caps")
     @classmethod

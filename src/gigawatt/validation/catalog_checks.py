@@ -16,6 +16,7 @@ from gigawatt.adapters.hf_config import load_hf_config
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
 from gigawatt.models.params import parameter_counts
+from gigawatt.validation import inference, training
 from gigawatt.validation.report import Case, checked, compared
 
 PARAM_TOLERANCE_REL = 0.02
@@ -99,6 +100,66 @@ def _accelerator_checks(catalog: Catalog) -> Iterator[Case]:
             yield checked(FAMILY_SANITY, f"{metric}-{aid}", aid, metric, ok, src, detail)
 
 
+def validated_accelerators() -> set[str]:
+    """Accelerators the bundled training and inference validation cases measure (the evidence a
+    ``validation_status`` of ``measured`` needs)."""
+    return {c.accelerator for c in inference.load_cases()} | {
+        r["accelerator"] for r in training.load_cases()
+    }
+
+
+def _status_checks(catalog: Catalog) -> Iterator[Case]:
+    """``validation_status`` agrees with the bundled validation cases; an ``announced``
+    accelerator carries its ``announced_date``."""
+    evidence = validated_accelerators()
+    for row in catalog.rows("accelerators"):
+        aid, src = row["id"], catalog.origin("accelerators", row["id"])
+        has_cases = aid in evidence
+        yield checked(
+            FAMILY_SANITY,
+            f"validation_status_matches_cases-{aid}",
+            aid,
+            "validation_status_matches_cases",
+            (row["validation_status"] == "measured") == has_cases,
+            src,
+            f"validation_status={row['validation_status']}; bundled validation cases: "
+            + ("yes" if has_cases else "none"),
+        )
+        if row["availability"] == "announced":
+            yield checked(
+                FAMILY_SANITY,
+                f"announced_has_date-{aid}",
+                aid,
+                "announced_has_date",
+                row["announced_date"] is not None,
+                src,
+                f"announced_date={row['announced_date']}",
+            )
+
+
+PRICE_FIELDS = {
+    "accelerators": ("purchase_price_usd_low", "purchase_price_usd", "purchase_price_usd_high"),
+    "systems": ("price_usd_low", "price_usd", "price_usd_high"),
+    "offers": ("price_usd_per_accel_h_low", "price_usd_per_accel_h", "price_usd_per_accel_h_high"),
+}
+
+
+def _price_checks(catalog: Catalog) -> Iterator[Case]:
+    """No price is zero: an unknown price is empty, never $0."""
+    for table, fields in PRICE_FIELDS.items():
+        for row in catalog.rows(table):
+            present = {f: row[f] for f in fields if row[f] is not None}
+            yield checked(
+                FAMILY_SANITY,
+                f"price_positive-{row['id']}",
+                row["id"],
+                "price_positive",
+                all(v > 0 for v in present.values()),
+                catalog.origin(table, row["id"]),
+                ", ".join(f"{f}={v:g}" for f, v in present.items()) or "no price",
+            )
+
+
 def _system_checks(catalog: Catalog) -> Iterator[Case]:
     for row in catalog.rows("systems"):
         accel = catalog.get("accelerators", row["accelerator"])
@@ -157,5 +218,7 @@ def _offer_checks(catalog: Catalog) -> Iterator[Case]:
 def spec_sanity_cases(catalog: Catalog) -> Iterator[Case]:
     """Physical and commercial sanity of catalog rows (orderings that must hold)."""
     yield from _accelerator_checks(catalog)
+    yield from _status_checks(catalog)
+    yield from _price_checks(catalog)
     yield from _system_checks(catalog)
     yield from _offer_checks(catalog)
