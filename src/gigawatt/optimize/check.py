@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from gigawatt.catalog import Catalog
 from gigawatt.evaluate.table import OptionTable, TableOption
+from gigawatt.optimize.check_services import check_services
 from gigawatt.spec import Scenario, TrainingWorkload
 
 TOL = 1e-6
@@ -391,6 +392,8 @@ def _check_offer_capacity(p: PlanCheck) -> None:
     column = "max_accelerators_high" if mode == "high" else "max_accelerators"
     by_offer: dict[str, list[TableOption]] = {}
     for o in p.used:
+        if o.offer in p.catalog.tables.get("services", {}):
+            continue  # a per-token service holds no accelerators: check_services verifies it
         if o.offer is not None and o.pricing_model not in ("owned", "purchase"):
             by_offer.setdefault(o.offer, []).append(o)
     for offer, members in by_offer.items():
@@ -455,6 +458,7 @@ def check_plan(
     ``check_*`` steps in the builder's order."""
     p = PlanCheck(table, scenario, shares, units, pool_sizes, catalog, dict(time_use or {}))
     check_variables(p)
+    check_services(p)
     cost, co2 = check_objective(p, reported_cost_usd, reported_co2_kg)
     check_assignment_constraints(p)
     check_sizing_constraints(p)
