@@ -50,7 +50,8 @@ from gigawatt.evaluate.table_pools import (
     pool_key,
     purchase_terms,
 )
-from gigawatt.evaluate.table_services import add_service_rows, break_even_notes
+from gigawatt.evaluate.table_service_notes import break_even_notes
+from gigawatt.evaluate.table_services import add_service_rows
 from gigawatt.evaluate.table_time import (
     Windows,
     duty,

@@ -29,7 +29,7 @@ from typing import Any
 from gigawatt.catalog import Catalog
 from gigawatt.evaluate.demand import peak_to_mean
 from gigawatt.evaluate.performance import HOURS_PER_DAY, serving_lengths
-from gigawatt.evaluate.table import OptionTable, TableOption
+from gigawatt.evaluate.table import TableOption
 from gigawatt.models import services as svc
 from gigawatt.spec import (
     AgentWorkload,
@@ -54,8 +54,6 @@ SERVICE_ENERGY_RANGE = (0.5, 2.0)
 tenants' requests more densely) and 2x (older hardware, idle headroom kept for bursts) of the
 most efficient self-hosted option evaluated for the workload; the plan uses 1x."""
 SECONDS_PER_DAY = HOURS_PER_DAY * 3600.0
-BREAK_EVEN_MARK = ": per-token "
-"""Joins a workload's name to its break-even note (``<workload>: per-token <service> ...``)."""
 
 Row = dict[str, Any]
 
@@ -280,64 +278,3 @@ def _carbon_note(workload: str, kwh: float | None) -> str:
         f"{kwh:.3g} kWh per 1M tokens (the most efficient self-hosted option evaluated; range "
         f"{kwh * low:.3g}-{kwh * high:.3g}) times the grid of the service's region"
     )
-
-
-def _unit_terms(table: OptionTable, o: TableOption, horizon_h: float) -> tuple[float, float]:
-    """(cost of one deployed unit per hour held [USD/h], share of held capacity doing useful
-    work) of a self-hosted option: committed capacity (a pool) is held all the horizon at the
-    profile's mean over peak; pay-per-use follows the demand levels (see
-    :mod:`gigawatt.evaluate.services`)."""
-    usage_h = o.usage_usd_per_unit / o.hours if o.hours > 0 else 0.0
-    if o.pool is None:
-        return usage_h, 1.0
-    levels = table.levels_of(o.workload_index)
-    mean = sum(v * h for v, h in zip(levels.values, levels.hours_share, strict=True))
-    pool_h = table.pools[o.pool].usd_per_accelerator * o.unit_accelerators / horizon_h
-    return pool_h + usage_h * mean, mean
-
-
-def break_even_notes(table: OptionTable, scenario: Scenario) -> None:
-    """For each workload with a qualifying service: the break-even volume of its cheapest
-    self-hosted option (alone) against its cheapest service, beside its mean volume, as a
-    note saying which side wins and why (:mod:`gigawatt.models.services`)."""
-    horizon_h = scenario.horizon_days * HOURS_PER_DAY
-    for wi, w in enumerate(scenario.workloads):
-        load = service_load(w)
-        mine = [o for o in table.options if o.workload_index == wi]
-        services = [o for o in mine if o.payment == SERVICE_PAYMENT]
-        own = [o for o in mine if o.payment != SERVICE_PAYMENT]
-        if load is None or not services or not own:
-            continue
-        service = min(services, key=table.alone_cost_usd)
-        best = min(own, key=table.alone_cost_usd)
-        peak_tokens_h = load.peak_per_s * load.tokens_per_request * 3600.0
-        price = service.usage_usd_per_unit * SERVICE_UNITS / service.hours / peak_tokens_h * 1e6
-        unit_h, used = _unit_terms(table, best, horizon_h)
-        unit_tokens_s = load.peak_per_s * load.tokens_per_request / best.units_needed
-        volume = svc.break_even_tokens_per_month(price, unit_h, unit_tokens_s, used)
-        mean = svc.tokens_per_month(load.mean_per_s * load.tokens_per_request)
-        where = f"{best.offer or best.venue} ({best.pricing_model} {best.accelerator})"
-        head = (
-            f"{service.offer} at {price:.3g} USD/1M tokens vs self-hosting "
-            f"on {where} at {svc.self_host_usd_per_m_tokens(unit_h, unit_tokens_s, used):.3g} "
-            f"USD/1M tokens at its load"
-        )
-        if math.isinf(volume):
-            tail = (
-                "self-hosting never wins at this load profile: the service is below its "
-                "marginal cost per token"
-            )
-        else:
-            side = "self-hosting" if mean > volume else "the service"
-            tail = (
-                f"self-hosting wins above {volume:.3g} tokens/month (break-even); the mean "
-                f"volume is {mean:.3g} tokens/month, so {side} is cheaper"
-            )
-        table.notes.append(f"{w.name}{BREAK_EVEN_MARK}{head}; {tail}")
-
-
-def service_break_even(notes: list[str], workload: str) -> list[str]:
-    """The break-even note(s) of ``workload`` among a table's notes, without the name
-    (``per-token <service> at ... so the service is cheaper``)."""
-    head = f"{workload}{BREAK_EVEN_MARK}"
-    return [n[len(workload) + 2 :] for n in notes if n.startswith(head)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gigawatt.evaluate.table_services import service_break_even
+from gigawatt.evaluate.table_service_notes import service_break_even
 
 PRICING_WORDS = {
     "owned": "owned",
