@@ -78,7 +78,7 @@ def _overlay(tmp_path: Path, **cells: str) -> Path:
 def test_bad_overlay_rows_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="below the minimum"):
         load_catalog([_overlay(tmp_path, input_usd_per_m_tokens="-1")], use_env=False)
-    with pytest.raises(InputError, match="llama-3.1-8b"):
+    with pytest.raises(InputError, match=r"llama-3\.1-8b"):
         load_catalog([_overlay(tmp_path, model="llama-3.1-8c")], use_env=False)
     assert "x-svc" in load_catalog([_overlay(tmp_path)], use_env=False).tables["services"]
 

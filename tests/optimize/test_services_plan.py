@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("scipy")
 
-from gigawatt.catalog import load_catalog  # noqa: E402
-from gigawatt.evaluate.table_build import build_option_table  # noqa: E402
-from gigawatt.optimize.check import check_plan  # noqa: E402
-from gigawatt.optimize.plan import plan_scenario  # noqa: E402
-from gigawatt.spec import load_scenario  # noqa: E402
+from gigawatt.catalog import load_catalog
+from gigawatt.evaluate.table_build import build_option_table
+from gigawatt.optimize.check import check_plan
+from gigawatt.optimize.plan import plan_scenario
+from gigawatt.spec import load_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan" / "services-crossover.yaml"
 

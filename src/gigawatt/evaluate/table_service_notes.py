@@ -33,9 +33,10 @@ def _unit_terms(table: OptionTable, o: TableOption, horizon_h: float) -> tuple[f
 
 
 def break_even_notes(table: OptionTable, scenario: Scenario) -> None:
-    """For each workload with a qualifying service: the break-even volume of its cheapest
-    self-hosted option (alone) against its cheapest service, beside its mean volume, as a
-    note saying which side wins and why (:mod:`gigawatt.models.services`)."""
+    """For each workload with a qualifying service: its cheapest service and cheapest
+    self-hosted option alone (cost over the horizon, USD per 1M tokens, which is cheaper at the
+    workload's volume) and the volumes below which the service, and above which self-hosting,
+    wins whatever the rounding to whole units (:mod:`gigawatt.models.services`), as a note."""
     horizon_h = scenario.horizon_days * HOURS_PER_DAY
     for wi, w in enumerate(scenario.workloads):
         load = service_load(w)
@@ -53,27 +54,31 @@ def break_even_notes(table: OptionTable, scenario: Scenario) -> None:
         volume = svc.break_even_tokens_per_month(price, unit_h, unit_tokens_s, used)
         mean = svc.tokens_per_month(load.mean_per_s * load.tokens_per_request)
         where = f"{best.offer or best.venue} ({best.pricing_model} {best.accelerator})"
+        service_usd, own_usd = table.alone_cost_usd(service), table.alone_cost_usd(best)
+        side = "the service" if service_usd < own_usd else "self-hosting"
         head = (
-            f"{service.offer} at {price:.3g} USD/1M tokens vs self-hosting "
-            f"on {where} at {svc.self_host_usd_per_m_tokens(unit_h, unit_tokens_s, used):.3g} "
-            f"USD/1M tokens at its load"
+            f"{service.offer} at {price:.3g} USD/1M tokens costs {service_usd:,.0f} USD alone "
+            f"at a mean of {mean:.3g} tokens/month, self-hosting on {where} {own_usd:,.0f} USD "
+            f"({svc.self_host_usd_per_m_tokens(unit_h, unit_tokens_s, used):.3g} USD/1M tokens "
+            f"at its load), so {side} is cheaper at this volume"
         )
+        below = svc.service_wins_below_tokens_per_month(price, unit_h)
         if math.isinf(volume):
             tail = (
-                "self-hosting never wins at this load profile: the service is below its "
-                "marginal cost per token"
+                f"the service wins at any volume below {below:.3g} tokens/month and self-hosting "
+                "never wins for sure at this load profile (the service is below its marginal "
+                "cost per token)"
             )
         else:
-            side = "self-hosting" if mean > volume else "the service"
             tail = (
-                f"self-hosting wins above {volume:.3g} tokens/month (break-even); the mean "
-                f"volume is {mean:.3g} tokens/month, so {side} is cheaper"
+                f"the service wins at any volume below {below:.3g} tokens/month, self-hosting "
+                f"at any volume above {volume:.3g} (break-even)"
             )
         table.notes.append(f"{w.name}{BREAK_EVEN_MARK}{head}; {tail}")
 
 
 def service_break_even(notes: list[str], workload: str) -> list[str]:
     """The break-even note(s) of ``workload`` among a table's notes, without the name
-    (``per-token <service> at ... so the service is cheaper``)."""
+    (``per-token <service> at ... (break-even)``)."""
     head = f"{workload}{BREAK_EVEN_MARK}"
     return [n[len(workload) + 2 :] for n in notes if n.startswith(head)]

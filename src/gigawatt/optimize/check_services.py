@@ -77,7 +77,7 @@ def _cost(p: Any, o: TableOption, w: Any, row: dict[str, Any]) -> list[str]:
     return out
 
 
-def check_services(p: Any) -> None:
+def service_violations(p: Any) -> None:
     """Re-derive every per-token service option in use (``p``: a
     :class:`gigawatt.optimize.check.PlanCheck`); one ``service`` check counted per option."""
     services = p.catalog.tables.get("services", {}) if p.catalog is not None else {}
