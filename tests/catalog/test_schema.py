@@ -12,7 +12,8 @@ from gigawatt.catalog.schema import Attribute, parse_cell
 UNIT_SUFFIXES = re.compile(
     r"_(tflops|tops|gib|gb_per_s|gbit_per_s|w|kw|usd|usd_low|usd_high|usd_per_accel_h(_low|_high)?"
     r"|usd_per_kwh|usd_per_kw_month|usd_per_gb|gco2_per_kwh|l_per_kwh|fraction|params_b|deg|size"
-    r"|months|year|years|kw_per_rack|usd_per_mw|mw|kwh|kg|kgco2e|l|s|h|days|tb)(_low|_high)?$"
+    r"|months|year|years|kw_per_rack|usd_per_mw|mw|kwh|kg|kgco2e|l|s|h|days|tb"
+    r"|usd_per_m_tokens|per_min|tokens)(_low|_high)?$"
 )
 COUNT_NAMES = re.compile(
     r"^accelerators_per_(system|instance)$|^max_accelerators(_low|_high)?$"

@@ -281,7 +281,9 @@ def test_json_is_one_library_call_with_footprint(run_cli: Run) -> None:
     d = infer_json(run_cli, *args, "--venue", "lambda", "--hours", "2")
     req = InferenceRequest("llama-3.1-8b", "h100-sxm", 8, offline=True)
     result = plan_inference(req, load_catalog(use_env=False), venue="lambda", hours=2.0)
+    services = d.pop("services")
     assert d == json.loads(json.dumps(result.to_dict()))
+    assert services["self_hosted"] and services["model"] == "llama-3.1-8b"
     assert d["serving_hours"] == 2.0 and d["cost_usd"] > 0 and d["usd_per_million_tokens"] > 0
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from helpers_optimize import catalog, scenario, serving, solve_checked, table_for
 
-from gigawatt.optimize import build, check
+from gigawatt.optimize import build, check, check_services
 from gigawatt.optimize.build import CARBON_WEIGHTS
 from gigawatt.optimize.check import check_plan
 
@@ -43,7 +43,16 @@ def test_checker_imports_nothing_from_the_builder() -> None:
     tree = ast.parse(inspect.getsource(check))
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     ours = {m for m in modules if m and m.startswith("gigawatt")}
-    assert ours == {"gigawatt.catalog", "gigawatt.evaluate.table", "gigawatt.spec"}
+    assert ours == {
+        "gigawatt.catalog",
+        "gigawatt.evaluate.table",
+        "gigawatt.optimize.check_services",
+        "gigawatt.spec",
+    }
+    tree = ast.parse(inspect.getsource(check_services))  # the checker's step for services
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    ours = {m for m in modules if m and m.startswith("gigawatt")}
+    assert ours == {"gigawatt.evaluate.demand", "gigawatt.evaluate.table", "gigawatt.spec"}
 
 
 def test_carbon_ceiling_is_checked() -> None:

@@ -23,7 +23,6 @@ import pytest
 
 from gigawatt.catalog import Catalog, load_catalog
 from gigawatt.catalog.lookup import system_for, system_power_kw
-from gigawatt.catalog.schema import table_schema
 from gigawatt.errors import InputError
 from gigawatt.evaluate.network import request_path_s
 from gigawatt.evaluate.screen import WorkloadScreen, screen_scenario
@@ -461,22 +460,28 @@ def test_i_hybrid_steady_base_committed_bursts_rented() -> None:
     assert all(payment_kind(r["pricing_model"]) in COMMITTED for r in rows(steady))
 
 
-def test_j_token_priced_services_cannot_be_compared() -> None:
-    """(j) Self-hosting vs token-priced AI services: the catalog prices accelerator-hours only
-    (no per-token offer, no service venue; issue 19), so the planner self-hosts and cannot
-    answer the claim; naming a service as a venue is an input error."""
+def test_j_token_priced_services_are_weighed_against_self_hosting() -> None:
+    """(j) Self-hosting vs token-priced AI services (issue 19): without ``per_token_services``
+    the planner self-hosts as before; with it, the one service among the scenario's candidate
+    venues (Bedrock, at aws) is weighed and the explanation gives the volumes where each side
+    wins for sure. At this volume a bought H100 costs less than Bedrock's 0.22 USD/1M tokens:
+    the data answers the claim for these venues (the cheaper platforms are not candidates).
+    A venue that is not in the catalog (Groq) stays an input error."""
     _, result = plan(SEED / "j-ai-services.yaml")
-    for table in catalog().tables:
-        names = table_schema(table).names
-        assert not [n for n in names if "token" in n and "usd" in n], table
-    assert not [k for k in table_schema("venues").attribute("kind").allowed if "service" in k]
     for r in rows(result):
         assert r["count"] > 0 and r["accelerator"]
-    for service in ("groq", "fireworks"):
-        bad = scenario(SEED / "j-ai-services.yaml")
-        bad = bad.model_copy(update={"venues": [*(bad.venues or []), service]})
-        with pytest.raises(InputError, match="venues"):
-            check_scenario_refs(bad, catalog())
+    spec = scenario(SEED / "j-ai-services.yaml").model_copy(update={"per_token_services": True})
+    weighed = plan_scenario(spec, catalog())
+    assert weighed.check["ok"], weighed.check["violations"]
+    services = {o.offer for o in weighed.table.options if o.payment == "service"}
+    assert services == {"bedrock-llama-3.1-8b"}
+    why = weighed.explanations["rag-assistant"]
+    assert "per-token bedrock-llama-3.1-8b" in why and "(break-even)" in why
+    assert "so self-hosting is cheaper at this volume" in why
+    bad = scenario(SEED / "j-ai-services.yaml")
+    bad = bad.model_copy(update={"venues": [*(bad.venues or []), "groq"]})
+    with pytest.raises(InputError, match="venues"):
+        check_scenario_refs(bad, catalog())
 
 
 # --- holdout: the same claims on scenarios kept aside -----------------------------------------

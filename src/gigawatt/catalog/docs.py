@@ -45,6 +45,8 @@ def schema_markdown() -> str:
             lines += ["", _pricing_families()]
         if table == "request_paths":
             lines += ["", EDGE_NOTE]
+        if table == "services":
+            lines += ["", SERVICES_NOTE]
     return "\n".join(lines) + "\n"
 
 
@@ -66,6 +68,17 @@ EDGE_NOTE = """### Edge: devices, memory and the request path
   29 ms (20 ms access + 9 ms front end), the edge path at 0.5 ms: a sub-5 ms (or sub-10 ms) TTFT
   objective can only be met at the edge, and only where the device itself is fast enough.
 """
+
+
+SERVICES_NOTE = """Per-token AI services (serverless inference priced per million tokens) of the
+same open-weight models a user could self-host. Prices are the provider's published list prices
+for the plan the row names; a `_low`/`_high` end is another source's figure where sources
+disagree; an empty cell is unknown (a cached-input price not published is billed as input).
+`region` is where requests are processed; unless `residency_published` is true the service
+qualifies only for workloads without `allowed_jurisdictions`. `gigawatt infer` and `gigawatt tco
+--model` show these services beside self-hosting with break-even volumes; `gigawatt plan` places
+workloads on them when the scenario sets `per_token_services: true`
+(docs/models/economics.md, "Token-priced services")."""
 
 
 def _pricing_families() -> str:

@@ -30,6 +30,7 @@ TABLES = (
     "cost_assumptions",
     "water_factors",
     "fallbacks",
+    "services",
 )
 BUNDLED_DIR = Path(__file__).parent / "data"
 ENV_VAR = "GIGAWATT_CATALOG_PATH"

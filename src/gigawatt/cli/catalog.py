@@ -26,6 +26,7 @@ CATALOG_TABLES = (
     "cost_assumptions",
     "water_factors",
     "fallbacks",
+    "services",
 )
 """Tables listed by ``gigawatt catalog <table>`` (all of gigawatt.catalog.TABLES; a test checks)."""
 

@@ -88,6 +88,15 @@ DisaggregateOpt = Annotated[
     bool, typer.Option("--disaggregate", help="Separate prefill and decode replicas.")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the latency sampling.")]
+PeakToMeanOpt = Annotated[
+    float,
+    typer.Option(
+        "--peak-to-mean",
+        min=1.0,
+        help="Load profile's peak over mean rate: the fleet is held for the peak, so the "
+        "break-even volume against per-token services uses utilisation 1 / this.",
+    ),
+]
 HoursOpt = Annotated[
     float, typer.Option("--hours", min=0.0, help="Serving window for energy and cost, h.")
 ]
@@ -120,12 +129,15 @@ def infer(
     venue: VenueOption = None,
     region: RegionOption = None,
     hours: HoursOpt = 1.0,
+    peak_to_mean: PeakToMeanOpt = 1.0,
     as_json: JsonFlag = False,
 ) -> None:
     """How many tokens/s, what TTFT/TPOT, and how many accelerators for an SLO; with
-    --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens."""
+    --offer/--venue/--region also energy, carbon, cost and $ per 1M tokens, next to the
+    per-token services of the same model and the break-even volume between them."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.evaluate.inference import InferenceRequest, plan_inference
+    from gigawatt.evaluate.services import services_for_inference
     from gigawatt.models.serving import ServingOptions
 
     req = InferenceRequest(
@@ -153,13 +165,27 @@ def infer(
         ),
         seed=seed,
     )
-    cat = cli_catalog(ctx)
-    result = plan_inference(req, cat, offer=offer, venue=venue, region=region, hours=hours)
-    d = add_unvalidated_notes(result.to_dict(), cat, [accelerator], "assumptions")
+    catalog = cli_catalog(ctx)
+    result = plan_inference(req, catalog, offer=offer, venue=venue, region=region, hours=hours)
+    d = add_unvalidated_notes(result.to_dict(), catalog, [accelerator], "assumptions")
+    services = services_for_inference(catalog, d, peak_to_mean)
     if as_json:
-        print_json(d)
+        print_json(d | {"services": services})
         return
     _render(d)
+    _render_services(services)
+
+
+def _render_services(services: dict[str, Any]) -> None:
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.report.services import service_tables
+    from gigawatt.report.tables import print_tables
+
+    if not services["services"]:
+        return
+    print_tables(service_tables(services))
+    for note in services["notes"]:
+        typer.echo(f"note: {note}")
 
 
 def _render(d: dict[str, Any]) -> None:

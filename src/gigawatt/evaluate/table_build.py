@@ -50,6 +50,8 @@ from gigawatt.evaluate.table_pools import (
     pool_key,
     purchase_terms,
 )
+from gigawatt.evaluate.table_service_notes import break_even_notes
+from gigawatt.evaluate.table_services import add_service_rows
 from gigawatt.evaluate.table_time import (
     Windows,
     duty,
@@ -358,6 +360,14 @@ def build_option_table(
     ctx = _Pricing(scenario, catalog, performance, spot_lost_fraction(catalog))
     for wi, (w, screen) in enumerate(zip(scenario.workloads, screens, strict=True)):
         _add_workload_rows(ctx, wi, w, cheapest[id(screen)][0])
+    add_service_rows(
+        scenario,
+        catalog,
+        ctx.options,
+        ctx.rejected,
+        ctx.notes,
+        lambda region: ctx.figure(region, "grid_gco2_per_kwh"),
+    )
     table = OptionTable(
         scenario.name,
         scenario.horizon_days,
@@ -383,4 +393,5 @@ def build_option_table(
             f"(mean demand overstated by {blocks.excess:.1%} of peak; raise time_blocks)"
         )
     attach_limits(table, scenario, catalog)
+    break_even_notes(table, scenario)
     return table

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from gigawatt.catalog import Catalog
 from gigawatt.evaluate.table import OptionTable, TableOption
+from gigawatt.optimize.check_services import service_violations
 from gigawatt.spec import Scenario, TrainingWorkload
 
 TOL = 1e-6
@@ -161,7 +162,8 @@ def check_variables(p: PlanCheck) -> None:
     that passed screening and meet their SLO. Re-derived: the values lie in the variables'
     domains (share in [0, 1], 0 or 1 for a training job, units whole and >= 0), and every option
     in use meets its SLO, the workload's pins and, with the catalog, its data residency and
-    offline rules (read from the scenario and catalog, not from the screen)."""
+    offline rules (read from the scenario and catalog, not from the screen); a per-token
+    service in use is re-derived whole (:mod:`gigawatt.optimize.check_services`)."""
     for w in p.scenario.workloads:
         for o in p.mine[w.name]:
             s, n = float(p.shares[o.index]), p.units[o.index]
@@ -174,6 +176,7 @@ def check_variables(p: PlanCheck) -> None:
     named = {w.name: w for w in p.scenario.workloads}
     for o in p.used:
         _check_eligible(p, o, named[o.workload])
+    service_violations(p)
 
 
 def _check_eligible(p: PlanCheck, o: TableOption, w: Any) -> None:
@@ -391,6 +394,8 @@ def _check_offer_capacity(p: PlanCheck) -> None:
     column = "max_accelerators_high" if mode == "high" else "max_accelerators"
     by_offer: dict[str, list[TableOption]] = {}
     for o in p.used:
+        if o.offer in p.catalog.tables.get("services", {}):
+            continue  # a per-token service holds no accelerators: check_services verifies it
         if o.offer is not None and o.pricing_model not in ("owned", "purchase"):
             by_offer.setdefault(o.offer, []).append(o)
     for offer, members in by_offer.items():

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gigawatt.evaluate.table_service_notes import service_break_even
+
 PRICING_WORDS = {
     "owned": "owned",
     "purchase": "bought",
@@ -35,14 +37,26 @@ def _place(venue: str, offer: str | None, region: str) -> str:
     return f"in {region}" if offer is None else f"at {venue} ({region})"
 
 
+def _service(a: dict[str, Any]) -> str | None:
+    """``the per-token service deepinfra-llama-3.1-8b (us)`` for a service (catalog
+    ``services``: no accelerators of the plan's), else None."""
+    if a["pricing_model"] != "per_token":
+        return None
+    return f"the per-token service {a['offer']} ({a['region']})"
+
+
 def _where(a: dict[str, Any]) -> str:
     """``2,592 owned gb200 in us`` or ``1,856 on-demand b200 at nebius (nebius:us-central1)``."""
+    if (service := _service(a)) is not None:
+        return service
     place = _place(a["venue"], a["offer"], a["region"])
     return f"{a['count']:,} {_words(a['pricing_model'])} {a['accelerator']} {place}"
 
 
 def _option(ru: dict[str, Any]) -> str:
     """The runner-up, e.g. ``bought b200 in us`` or ``on-demand h100-sxm at aws (...)``."""
+    if (service := _service(ru)) is not None:
+        return service
     place = _place(ru["venue"], ru["offer"], ru["region"])
     return f"{_words(ru['pricing_model'])} {ru['accelerator']} {place}"
 
@@ -251,5 +265,6 @@ def workload_sentences(plan: dict[str, Any]) -> dict[str, str]:
             change = _change(rows, entry, own, facts)
             if change:
                 text += "; " + change
+        text += "".join(f"; {n}" for n in service_break_even(plan.get("notes") or [], name))
         out[name] = text + "."
     return out

@@ -67,6 +67,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "as_of",
     ),
     "fallbacks": ("id", "electricity_usd_per_kwh", "grid_gco2_per_kwh", "pue", "as_of"),
+    "services": (
+        "id",
+        "venue",
+        "model",
+        "precision",
+        "region",
+        "input_usd_per_m_tokens",
+        "output_usd_per_m_tokens",
+        "max_requests_per_min",
+        "as_of",
+    ),
     "cooling": ("id", "name", "max_kw_per_rack", "pue", "build_capex_usd_per_mw", "wue_l_per_kwh"),
     "water_factors": (
         "id",

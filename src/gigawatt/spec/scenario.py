@@ -177,6 +177,13 @@ class Scenario(SpecModel):
     offers: list[CatalogId] | None = Field(
         None, min_length=1, description="Candidate offer ids (see `venues`)."
     )
+    per_token_services: bool = Field(
+        False,
+        description=(
+            "Also consider per-token AI services (catalog `services`) for inference workloads: "
+            "those of the candidate venues (every venue when `venues` and `offers` are null)."
+        ),
+    )
     limits: Limits = Field(default_factory=Limits, description="Budget, power and capacity caps.")
     owned_hardware: list[OwnedHardware] = Field(
         default_factory=list, description="Hardware already owned."

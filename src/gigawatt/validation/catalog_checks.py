@@ -215,6 +215,39 @@ def _offer_checks(catalog: Catalog) -> Iterator[Case]:
             )
 
 
+def _service_checks(catalog: Catalog) -> Iterator[Case]:
+    """Per-token services: prices above zero, low <= typical <= high, cached <= input."""
+    for row in catalog.rows("services"):
+        sid, src = row["id"], catalog.origin("services", row["id"])
+        for side in ("input", "output"):
+            base = f"{side}_usd_per_m_tokens"
+            ok, detail = _ordered(
+                [(end, row[f"{base}_{end}"]) for end in ("low",)]
+                + [("typical", row[base]), ("high", row[f"{base}_high"])]
+            )
+            ok = ok and row[base] > 0 and (row[f"{base}_low"] or row[base]) > 0
+            yield checked(
+                FAMILY_SANITY,
+                f"{side}_price_order-{sid}",
+                sid,
+                f"{side}_price_order",
+                ok,
+                src,
+                detail,
+            )
+        cached = row["cached_input_usd_per_m_tokens"]
+        if cached is not None:
+            yield checked(
+                FAMILY_SANITY,
+                f"cached_below_input-{sid}",
+                sid,
+                "cached_below_input",
+                0 < cached <= row["input_usd_per_m_tokens"],
+                src,
+                f"cached {cached:g} <= input {row['input_usd_per_m_tokens']:g} USD/1M tokens",
+            )
+
+
 def spec_sanity_cases(catalog: Catalog) -> Iterator[Case]:
     """Physical and commercial sanity of catalog rows (orderings that must hold)."""
     yield from _accelerator_checks(catalog)
@@ -222,3 +255,4 @@ def spec_sanity_cases(catalog: Catalog) -> Iterator[Case]:
     yield from _price_checks(catalog)
     yield from _system_checks(catalog)
     yield from _offer_checks(catalog)
+    yield from _service_checks(catalog)
