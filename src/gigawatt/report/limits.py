@@ -98,18 +98,14 @@ def findings(f: LimitFacts) -> list[Finding]:
     out = [*_queue_findings(f), *_service_findings(f), *_loss_findings(f)]
     if out:
         return out
-    queue = (
-        f"p95 queue time was {format_duration(f.queue_p95_s)}, "
-        if f.queue_p95_s is not None
-        else ""
-    )
-    return [
-        Finding(
-            "none",
-            f"Nothing held this factory back: {queue}every service met its latency objectives "
-            f"and {format_share(1.0 - f.utilization)} of the accelerator time was spare.",
-        )
-    ]
+    said = []
+    if f.queue_p95_s is not None:
+        said.append(f"one job in 20 waited {format_duration(f.queue_p95_s)} or longer")
+    if f.services:
+        said.append("every service met its latency objectives")
+    said.append(f"{format_share(1.0 - f.utilization)} of the accelerator time was spare")
+    head = ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
+    return [Finding("none", f"Nothing held this factory back: {head}.")]
 
 
 def _queue_findings(f: LimitFacts) -> list[Finding]:

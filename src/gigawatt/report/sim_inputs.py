@@ -98,7 +98,7 @@ def _job_row(j: JobSpec) -> dict[str, Any]:
         "team": j.team,
         "priority": j.priority,
         "GPUs": format_count(j.gpus),
-        "arrivals": f"{j.count} at {_h(j.submit_h)}{every}",
+        "arrivals": f"{j.count} at {'the start' if j.submit_h == 0 else _h(j.submit_h)}{every}",
         "length / objective": length,
     }
 

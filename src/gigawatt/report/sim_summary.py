@@ -125,12 +125,13 @@ def summary_sentences(kpis: dict[str, Any], binding: Finding) -> list[str]:
             f"{format_count(kpis['failures'])} node failures interrupted "
             f"{format_count(kpis.get('interruptions'))} jobs."
         )
-    if kpis.get("preemptions") or kpis.get("spot_reclaims"):
+    if kpis.get("preemptions"):
         out.append(
-            f"{format_count(kpis.get('preemptions'))} jobs were preempted (by priority or a "
-            f"spot reclaim); spot nodes were reclaimed {format_count(kpis.get('spot_reclaims'))}"
-            " times."
+            f"{format_count(kpis['preemptions'])} jobs were preempted (by priority or a spot "
+            "reclaim)."
         )
+    if kpis.get("spot_reclaims"):
+        out.append(f"Spot nodes were reclaimed {format_count(kpis['spot_reclaims'])} times.")
     carbon = kpis.get("carbon_kg")
     out.append(
         f"The site used {format_energy_kwh(kpis.get('energy_kwh'))} (peak "
@@ -138,7 +139,11 @@ def summary_sentences(kpis: dict[str, Any], binding: Finding) -> list[str]:
         f"{format_usd(kpis.get('cost_usd'))}"
         + (f", emitting {format_carbon_kg(carbon)}." if carbon is not None else ".")
     )
-    out.append(binding.sentence)
+    out.append(
+        "Nothing bound this factory: it had headroom."
+        if binding.cause == "none"
+        else f"The binding limit was {binding.cause} (see what limited this factory)."
+    )
     return out
 
 
