@@ -4,7 +4,7 @@ past two seconds, and free of effects on the run itself."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -64,3 +64,12 @@ def test_progress_changes_nothing_in_the_run(monkeypatch: pytest.MonkeyPatch) ->
     assert 990 <= len(calls) <= 1000
     assert all(0 < n <= h == 2 * 86_400.0 for n, h in calls)
     assert [n for n, _ in calls] == sorted(n for n, _ in calls)
+
+
+def test_cli_prints_no_bar_off_a_terminal(run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    """Captured output is not a terminal: stderr stays empty; stdout has labelled units."""
+    path = str(REPO / "examples/simulate/training_cluster.yaml")
+    code, out, err = run_cli("simulate", path, "--days", "3")
+    assert code == 0 and err == ""
+    assert "3 days simulated" in out and "queue time p95" in out
+    assert "what limited this factory" in out

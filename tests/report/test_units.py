@@ -57,3 +57,6 @@ def test_shares_near_one_keep_their_digits() -> None:
     assert format_share(0.8013) == "80.1 %"
     assert format_share(1.0) == "100 %"
     assert format_share(0.005) == "0.5 %"
+    assert format_share(0.00000303) == "< 0.1 %"
+    assert format_share(0.9999997) == "> 99.99 %"
+    assert format_share(0.0) == "0 %"

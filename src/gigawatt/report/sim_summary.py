@@ -107,10 +107,11 @@ def summary_sentences(kpis: dict[str, Any], binding: Finding) -> list[str]:
         f" were {format_share(kpis.get('gpu_utilization'))} allocated on average."
     ]
     if kpis.get("jobs_submitted"):
+        p50 = kpis.get("queue_time_s_p50")
+        half = "at once" if p50 == 0 else f"within {format_duration(p50)}"
         out.append(
             f"{format_count(kpis['jobs_completed'])} of {format_count(kpis['jobs_submitted'])} "
-            f"jobs finished; half started within "
-            f"{format_duration(kpis.get('queue_time_s_p50'))} and one in 20 waited "
+            f"jobs finished; half started {half} and one in 20 waited "
             f"{format_duration(kpis.get('queue_time_s_p95'))} or longer."
         )
     for s in kpis.get("services") or []:
@@ -142,7 +143,7 @@ def summary_sentences(kpis: dict[str, Any], binding: Finding) -> list[str]:
     out.append(
         "Nothing bound this factory: it had headroom."
         if binding.cause == "none"
-        else f"The binding limit was {binding.cause} (see what limited this factory)."
+        else f"Binding limit: {binding.cause} (see what limited this factory, below)."
     )
     return out
 

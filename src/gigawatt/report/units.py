@@ -90,13 +90,17 @@ def format_usd(usd: float | None) -> str:
 
 def format_share(fraction: float | None) -> str:
     """A fraction as a percentage: three significant digits, four from 99 % up so that 99.89 %
-    does not read as 100 % ("80.1 %", "99.89 %", "0.5 %")."""
+    does not read as 100 % ("80.1 %", "99.89 %", "0.5 %"); tiny and near-whole shares are
+    bounded ("< 0.1 %", "> 99.99 %")."""
     if not _known(fraction):
         return MISSING
     assert fraction is not None
     pct = 100.0 * fraction
+    if 0 < abs(pct) < 0.1:
+        return "< 0.1 %" if pct > 0 else "> -0.1 %"
     digits = 4 if 99.0 <= pct < 100.0 else 3
-    return f"{pct:.{digits}g} %"
+    text = f"{pct:.{digits}g}"
+    return "> 99.99 %" if text == "100" and pct < 100.0 else f"{text} %"
 
 
 def format_count(n: float | None) -> str:
