@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from gigawatt.simulate.world import World
 
 REASONS = ("quota", "capacity", "power_cap", "order")
-MAX_EXAMINED = 128
+MAX_EXAMINED = 64
 """Queued jobs examined per sample at most (an even stride through a longer queue)."""
 
 
