@@ -77,7 +77,8 @@ def test_outputs_and_report(run_cli: Run, tmp_path: Path) -> None:
     for name in ("timeseries.csv", "jobs.csv", "services.csv"):
         assert (tmp_path / "o" / name).read_text().count("\n") >= 2
     html = report.read_text()
-    assert html.count("<svg") == 4 and "http" not in html.replace("http://www.w3.org", "")
+    # five charts: allocation, GPUs in service, power, jobs, inference
+    assert html.count("<svg") == 5 and "http" not in html.replace("http://www.w3.org", "")
 
 
 BAD = [

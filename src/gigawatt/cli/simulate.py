@@ -8,26 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
-
-_KPI_ROWS = (
-    ("gpu_utilization", "accelerator utilisation (allocated / in service)"),
-    ("goodput", "training goodput (useful / allocated GPU-time)"),
-    ("effective_training_time", "effective training time ratio"),
-    ("interruptions", "job interruptions by failures"),
-    ("failures", "node failures"),
-    ("preemptions", "preemptions (priority + spot)"),
-    ("jobs_completed", "jobs completed"),
-    ("queue_time_s_p50", "queue time p50 (s)"),
-    ("queue_time_s_p95", "queue time p95 (s)"),
-    ("energy_kwh", "facility energy (kWh)"),
-    ("peak_facility_kw", "peak facility power (kW)"),
-    ("cost_usd", "cost (USD)"),
-    ("carbon_kg", "carbon (kg CO2e)"),
-    ("ttft_s_p95", "TTFT p95 (s)"),
-    ("tpot_s_p95", "TPOT p95 (s)"),
-    ("slo_attainment", "SLO attainment"),
-    ("tokens_per_s", "output tokens/s"),
-)
+from gigawatt.cli.progress import QuietFlag, progress_bar
 
 
 def simulate(
@@ -50,6 +31,7 @@ def simulate(
         Path | None,
         typer.Option("--report", help="Write a self-contained HTML report with charts."),
     ] = None,
+    quiet: QuietFlag = False,
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
@@ -60,71 +42,25 @@ def simulate(
 
     sc = load_simulation(scenario)
     catalog = cli_catalog(ctx)
-    if as_json:
-        result = run_sim(sc, catalog, days=days, seed=seed, keep_jobs=out is not None)
-    else:
-        result = _with_progress(sc, catalog, days, seed, keep_jobs=out is not None)
+    with progress_bar(f"simulating {sc.name}", enabled=not (as_json or quiet)) as tick:
+        result = run_sim(
+            sc, catalog, days=days, seed=seed, keep_jobs=out is not None, progress=tick
+        )
     if out is not None:
         write_outputs(result, out)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(simulation_html(sc.name, result.kpis, result.series), encoding="utf-8")
+        report.write_text(simulation_html(sc, result.kpis, result.series), encoding="utf-8")
     if as_json:
         print_json({"scenario": sc.name, **result.kpis})
         return
     _print(sc.name, result.kpis)
 
 
-def _with_progress(
-    sc: Any, catalog: Any, days: float | None, seed: int | None, keep_jobs: bool
-) -> Any:
-    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from rich.progress import Progress
-
-    from gigawatt.simulate.run import simulate as run_sim
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task(f"simulating {sc.name}", total=100.0)
-
-        def tick(now_s: float, horizon_s: float) -> None:
-            bar.update(task, completed=100.0 * now_s / horizon_s)
-
-        return run_sim(sc, catalog, days=days, seed=seed, keep_jobs=keep_jobs, progress=tick)
-
-
 def _print(name: str, kpis: dict[str, Any]) -> None:
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.report.tables import fmt, print_tables, rows_table
+    from gigawatt.report.limits import findings, limit_facts
+    from gigawatt.report.sim_summary import simulation_tables
+    from gigawatt.report.tables import print_tables
 
-    rows = [
-        {"kpi": label, "value": fmt(kpis.get(key))}
-        for key, label in _KPI_ROWS
-        if kpis.get(key) is not None
-    ]
-    tables = [
-        rows_table(
-            f"simulate: {name} ({kpis['days']:.4g} days, {kpis['events']} events, "
-            f"{kpis['wall_s']:.2f} s)",
-            ("kpi", "value"),
-            rows,
-        )
-    ]
-    services = kpis.get("services") or []
-    if services:
-        cols = (
-            "id",
-            "requests_completed",
-            "ttft_s_p95",
-            "tpot_s_p95",
-            "slo_attainment",
-            "output_tokens_per_s",
-            "cost_usd_per_1k_output_tokens",
-        )
-        tables.append(
-            rows_table(
-                "inference services",
-                cols,
-                [{c: fmt(s.get(c)) if c != "id" else s["id"] for c in cols} for s in services],
-            )
-        )
-    print_tables(tables)
+    print_tables(simulation_tables(name, kpis, findings(limit_facts(kpis))[0]))

@@ -7,10 +7,10 @@ offline. Without matplotlib the report carries the tables and says how to get th
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Sequence
 from typing import Any
 
+from gigawatt.report.html_base import NO_CHARTS, STYLE, html_table, pyplot, svg
 from gigawatt.report.markdown import (
     ASSIGNMENT_COLUMNS,
     BASELINE_COLUMNS,
@@ -19,64 +19,13 @@ from gigawatt.report.markdown import (
     infeasibility_rows,
     runner_up_rows,
     sensitivity_rows,
-    text,
     totals_rows,
 )
-
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;
-max-width:1200px}
-table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.9rem}
-th,td{border-bottom:1px solid #ddd;padding:0.25rem 0.6rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{flex:1 1 360px}
-.bad{color:#a00}.ok{color:#070}ul.why li{margin:0.3rem 0;max-width:70rem}
-"""
-
-
-def html_table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
-    """An HTML table (escaped cells, numbers right-aligned)."""
-    if not rows:
-        return "<p><em>none</em></p>"
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = []
-    for r in rows:
-        tds = []
-        for c in columns:
-            v = r.get(c)
-            num = isinstance(v, int | float) and not isinstance(v, bool)
-            cls = ' class="num"' if num else ""
-            tds.append(f"<td{cls}>{html.escape(text(v))}</td>")
-        body.append("<tr>" + "".join(tds) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buf.getvalue()
-    start = text.find("<svg")
-    return text[start:] if start >= 0 else text
-
-
-def _pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend, or None without the ``report`` extra."""
-    try:
-        # deferred: optional extra gigawatt[report] (matplotlib); the report falls back to tables
-        import matplotlib
-
-        matplotlib.use("Agg")
-        # deferred: optional extra gigawatt[report] (matplotlib); the report falls back to tables
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    plt.rcParams["svg.fonttype"] = "none"
-    return plt
 
 
 def _charts(plan: dict[str, Any]) -> list[tuple[str, str]]:
     """(title, inline SVG) of each chart; empty when matplotlib is missing."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return []
     charts = []
@@ -87,7 +36,7 @@ def _charts(plan: dict[str, Any]) -> list[tuple[str, str]]:
     ):
         fig = draw(plt, data)
         if fig is not None:
-            charts.append((title, _svg(fig)))
+            charts.append((title, svg(fig)))
             plt.close(fig)
     return charts
 
@@ -186,7 +135,7 @@ def _plan_body_html(plan: dict[str, Any]) -> str:
         parts += [f"<div class='chart'><h3>{html.escape(t)}</h3>{svg}</div>" for t, svg in charts]
         parts.append("</div>")
     else:
-        parts.append("<p><em>Charts need matplotlib: pip install 'gigawatt[report]'.</em></p>")
+        parts.append(NO_CHARTS)
     for name, cols, rows in _sections(plan):
         parts.append(f"<h2>{html.escape(name)}</h2>{html_table(cols, rows)}")
         if name == "Assignments":

@@ -1,58 +1,181 @@
-"""The simulation report: a self-contained HTML page with the KPIs and time-series charts."""
+"""The simulation report: one self-contained HTML page, styled like the plan report.
+
+In order: a plain-words summary, what limited the factory (:mod:`gigawatt.report.limits`),
+time-series charts with axes and units (:mod:`gigawatt.report.sim_charts`), per-team queue and
+per-service SLO tables, the key figures, and a recap of the inputs. Durations, energy, power and
+money are in human units (:mod:`gigawatt.report.units`).
+"""
 
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
+from gigawatt.report.html_base import STYLE, html_table
+from gigawatt.report.limits import QUEUE_LIMIT_S, SLO_TARGET, Finding, findings, limit_facts
+from gigawatt.report.sim_charts import charts_html
+from gigawatt.report.sim_inputs import (
+    FLEET_COLUMNS,
+    RUN_COLUMNS,
+    WORKLOAD_COLUMNS,
+    fleet_rows,
+    run_rows,
+    workload_rows,
+)
+from gigawatt.report.sim_summary import (
+    SERVICE_COLUMNS,
+    key_figure_rows,
+    run_line,
+    service_rows,
+    summary_sentences,
+)
+from gigawatt.report.units import format_count, format_duration, format_gpu_hours, format_share
+from gigawatt.spec.simulation import SimulationScenario
 
-def _svg_line(title: str, xs: list[float], ys: list[float], unit: str) -> str:
-    w, h, pad = 640, 180, 36
-    if not xs:
-        return f"<h3>{html.escape(title)}</h3><p>no samples</p>"
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-    y1 = max(max(ys), 1e-12)
-    pts = " ".join(
-        f"{pad + (x - x0) / (x1 - x0) * (w - 2 * pad):.1f},{h - pad - (y / y1) * (h - 2 * pad):.1f}"
-        for x, y in zip(xs, ys, strict=True)
-    )
-    return (
-        f"<h3>{html.escape(title)}</h3><svg width='{w}' height='{h}' "
-        f"xmlns='http://www.w3.org/2000/svg'><rect width='{w}' height='{h}' fill='#fafafa'/>"
-        f"<polyline fill='none' stroke='#1f6feb' stroke-width='1.5' points='{pts}'/>"
-        f"<text x='4' y='14' font-size='11'>max {y1:.4g} {html.escape(unit)}</text>"
-        f"<text x='{pad}' y='{h - 8}' font-size='11'>{x0:.1f} h</text>"
-        f"<text x='{w - pad - 40}' y='{h - 8}' font-size='11'>{x1:.1f} h</text></svg>"
-    )
+SIM_STYLE = STYLE + (
+    "p.lead{font-size:1.05rem}.limit{background:#fff6e5;border-left:4px solid #e0a000;"
+    "padding:0.6rem 1rem;max-width:70rem}ul.notes{color:#555}"
+)
+REASON_LABELS = {
+    "quota": "waited for their team's GPU quota",
+    "capacity": "no pool had room",
+    "power_cap": "room, but over the power cap",
+    "order": "room, but behind other jobs",
+}
+OUTAGES = (
+    ("repair_gpu_h", "out of service: nodes in repair after failures"),
+    ("spot_away_gpu_h", "out of service: spot nodes reclaimed"),
+    ("throttled_gpu_h", "running jobs slowed by a throttling power cap"),
+)
+TEAM_REASONS = (
+    ("quota", "quota"),
+    ("capacity", "no room"),
+    ("power_cap", "power cap"),
+    ("order", "order"),
+)
+TEAM_COLUMNS = (
+    "team",
+    "GPU quota",
+    "jobs done / submitted",
+    "queue p50",
+    "queue p95",
+    "longest wait, never started",
+    "GPU-hours",
+    "preemptions",
+    "interruptions",
+    *(f"queued GPU-h: {label}" for _, label in TEAM_REASONS),
+)
 
 
-def simulation_html(name: str, kpis: dict[str, Any], series: list[dict[str, float]]) -> str:
-    """A self-contained HTML page: KPI table and inline SVG charts of the time series."""
-    rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(v))}</td></tr>"
-        for k, v in kpis.items()
-        if not isinstance(v, list | dict)
-    )
-    xs = [r["time_h"] for r in series]
-    charts = "".join(
-        _svg_line(t, xs, [r[c] for r in series], u)
-        for t, c, u in (
-            ("Accelerator utilisation", "utilization", "fraction"),
-            ("Facility power", "facility_kw", "kW"),
-            ("Queued jobs", "queued_jobs", "jobs"),
-            ("In-flight requests", "inflight_requests", "requests"),
+def simulation_html(
+    sc: SimulationScenario, kpis: dict[str, Any], series: list[dict[str, float]]
+) -> str:
+    """The whole report of a run of ``sc`` (its KPIs and time series) as one HTML document."""
+    found = findings(limit_facts(kpis))
+    title = html.escape(f"gigawatt simulate: {sc.name}")
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<style>{SIM_STYLE}</style></head><body><h1>{title}</h1>",
+        f"<p>{html.escape(run_line(kpis))}, seed {sc.seed}.</p>",
+        "<h2>Summary</h2><ul class='why'>",
+        *(f"<li>{html.escape(s)}</li>" for s in summary_sentences(kpis, found[0])),
+        "</ul>",
+        _limits_html(kpis, found),
+        "<h2>Over time</h2>",
+        charts_html(series, sc.facility.power_cap_kw),
+    ]
+    if kpis.get("teams"):
+        parts.append("<h2>Teams: queues and use</h2>")
+        parts.append(html_table(TEAM_COLUMNS, team_rows(kpis["teams"]), TEAM_COLUMNS[1:]))
+    if kpis.get("services"):
+        parts.append(f"<h2>Inference services: latency objectives (target {_slo()})</h2>")
+        parts.append(
+            html_table(SERVICE_COLUMNS, service_rows(kpis["services"]), SERVICE_COLUMNS[1:])
         )
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 8px}</style></head>"
-        f"<body><h1>gigawatt simulate: {html.escape(name)}</h1><table>{rows}</table>"
-        f"{charts}</body></html>"
-    )
+    parts.append("<h2>Key figures</h2>")
+    parts.append(html_table(("group", "quantity", "value"), key_figure_rows(kpis), ("value",)))
+    parts.append("<h2>Inputs</h2>")
+    parts.append(html_table(RUN_COLUMNS, run_rows(sc, kpis["days"])))
+    parts.append("<h3>Fleet</h3>" + html_table(FLEET_COLUMNS, fleet_rows(sc)))
+    parts.append("<h3>Workloads</h3>" + html_table(WORKLOAD_COLUMNS, workload_rows(sc)))
+    notes = kpis.get("assumptions") or []
+    if notes:
+        parts.append("<h2>Assumptions</h2><ul class='why'>")
+        parts += [f"<li>{html.escape(str(n))}</li>" for n in notes]
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "".join(parts)
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return "n/a" if math.isnan(v) else f"{v:.6g}"
-    return "n/a" if v is None else str(v)
+def _slo() -> str:
+    return f"{format_share(SLO_TARGET)} of requests within SLO"
+
+
+def _limits_html(kpis: dict[str, Any], found: list[Finding]) -> str:
+    """The binding cause, any further findings, and where queued and lost GPU-time went."""
+    first, rest = found[0], found[1:]
+    cause = "nothing" if first.cause == "none" else first.cause
+    out = [
+        "<h2>What limited this factory</h2>",
+        f"<p class='limit'><b>Binding: {html.escape(cause)}.</b> {html.escape(first.sentence)}</p>",
+    ]
+    if rest:
+        out.append("<p>Also:</p><ul class='why'>")
+        out += [f"<li><b>{html.escape(f.cause)}</b>: {html.escape(f.sentence)}</li>" for f in rest]
+        out.append("</ul>")
+    limits = kpis.get("limits") or {}
+    queued = limits.get("queued_gpu_h") or {}
+    total = sum(queued.values())
+    rows = [
+        {
+            "where the GPU-time went": f"queued jobs: {REASON_LABELS.get(r, r)}",
+            "GPU-hours": format_gpu_hours(v),
+            "share": format_share(v / total) if total else "-",
+        }
+        for r, v in queued.items()
+    ]
+    for key, label in OUTAGES:
+        rows.append(
+            {
+                "where the GPU-time went": label,
+                "GPU-hours": format_gpu_hours(limits.get(key)),
+                "share": "",
+            }
+        )
+    if total or any(limits.get(k) for k, _ in OUTAGES):
+        out.append(html_table(("where the GPU-time went", "GPU-hours", "share"), rows, ("share",)))
+    out.append(
+        "<p><em>The rule: when one job in 20 waits at least "
+        f"{format_duration(QUEUE_LIMIT_S)}, the reason that held the most queued GPU-hours "
+        "binds (sampled at every time-series sample); then services under the SLO target; "
+        "then throttling, outages or lost work from 5 % of the GPU-time.</em></p>"
+    )
+    return "".join(out)
+
+
+def team_rows(teams: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Per team, in human units: quota, jobs, queue times, GPU-hours and queued GPU-hours by
+    reason (unit in the header, so the cells stay narrow)."""
+    rows = []
+    for t in teams:
+        q = t["queued_gpu_h"]
+        quota = t["quota_gpus"]
+        rows.append(
+            {
+                "team": t["team"],
+                "GPU quota": "none" if quota is None else format_count(quota),
+                "jobs done / submitted": f"{format_count(t['jobs_completed'])} / "
+                f"{format_count(t['jobs_submitted'])}",
+                "queue p50": format_duration(t["queue_time_s_p50"]),
+                "queue p95": format_duration(t["queue_time_s_p95"]),
+                "longest wait, never started": format_duration(t["never_started_wait_s_max"]),
+                "GPU-hours": format_count(t["gpu_hours"]),
+                "preemptions": format_count(t["preemptions"]),
+                "interruptions": format_count(t["interruptions"]),
+                **{
+                    f"queued GPU-h: {label}": format_count(q.get(reason))
+                    for reason, label in TEAM_REASONS
+                },
+            }
+        )
+    return rows

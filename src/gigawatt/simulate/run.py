@@ -15,6 +15,7 @@ from gigawatt.catalog import load_catalog
 from gigawatt.errors import InputError
 from gigawatt.simulate import metrics
 from gigawatt.simulate.build import build_world, resolve_site
+from gigawatt.simulate.waits import WaitSampler
 from gigawatt.simulate.world import World
 from gigawatt.spec.simulation import SimulationScenario
 
@@ -67,15 +68,19 @@ def simulate(
     world = build_world(sc, catalog, horizon_s, sc.seed if seed is None else seed)
     recorder = metrics.Recorder()
     world.on_sample.append(recorder)
+    waits = WaitSampler(sc.sample_interval_s)
+    world.on_sample.append(waits)
     world.start_sampling(sc.sample_interval_s)
-    cb = None if progress is None else (lambda now: progress(now, horizon_s))
+    ticks = [] if progress is None else _progress_ticks(world, horizon_s, progress)
     with gc_paused():
-        events = world.kernel.run(horizon_s, cb)
+        events = world.kernel.run(horizon_s) - len(ticks)
     _close(world, horizon_s)
     site = resolve_site(sc.facility, catalog)
     kpis = metrics.summarise(
         world, horizon_s, site.pue, site.electricity_usd_per_kwh, site.grid_gco2_per_kwh
     )
+    kpis["limits"] = waits.summary()
+    kpis["teams"] = waits.team_rows(world, horizon_s)
     kpis["assumptions"] = list(site.assumptions)
     wall = time.perf_counter() - started
     kpis["events"] = events
@@ -86,6 +91,34 @@ def simulate(
         else []
     )
     return SimResult(kpis, recorder.rows, jobs, events, wall)
+
+
+def _progress_ticks(
+    world: World,
+    horizon_s: float,
+    progress: Callable[[float, float], None],
+    ticks: int = 1000,
+    min_wall_s: float = 0.2,
+) -> list[float]:
+    """Schedule ``ticks`` events evenly over the horizon that call ``progress(now_s,
+    horizon_s)``, at most once per ``min_wall_s`` of wall time; they change no state. Returns
+    the list the fired ticks are appended to (to leave them out of the event count)."""
+    kernel = world.kernel
+    step_s = horizon_s / ticks
+    fired: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick(_: Any) -> None:
+        fired.append(kernel.now)
+        wall = time.perf_counter()
+        if wall - last[0] >= min_wall_s:
+            last[0] = wall
+            progress(kernel.now, horizon_s)
+        if kernel.now + step_s <= horizon_s:
+            kernel.after(step_s, tick, None, 100)
+
+    kernel.at(step_s, tick, None, 100)
+    return fired
 
 
 def _close(world: World, horizon_s: float) -> None:
