@@ -39,6 +39,10 @@ def plan(
     markdown: MarkdownFlag = False,
     report: ReportOption = None,
     explain: ExplainFlag = True,
+    simulate_days: Annotated[
+        float | None,
+        typer.Option("--simulate", help="Replay the plan in the twin for this many days."),
+    ] = None,
 ) -> None:
     """Place every workload (venue, offer, accelerator, count, pricing) at least cost or carbon.
 
@@ -59,6 +63,14 @@ def plan(
         raise typer.Exit(1) from exc
     d = result.to_dict()
     add_unvalidated_notes(d, cat, (a["accelerator"] for a in d["assignments"]), "notes")
+    d["scenario_file"] = str(scenario.resolve())
+    replay = None
+    if simulate_days is not None and result.feasible:
+        # deferred: the twin imports numpy/pydantic (~0.3 s); `gigawatt --help` must stay fast
+        from gigawatt.cli.replay import run_replay
+
+        replay = run_replay(ctx, spec, d, simulate_days, None).to_dict()
+        d["replay"] = replay
     if report is not None:
         # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
         from gigawatt.report.html import plan_html
@@ -77,6 +89,11 @@ def plan(
         from gigawatt.report.tables import print_tables
 
         print_tables(plan_tables(d))
+        if replay is not None:
+            # deferred: rich tables cost ~100 ms of imports; `gigawatt --help` must stay fast
+            from gigawatt.cli.replay import print_replay
+
+            print_replay(replay)
         if report is not None:
             typer.echo(f"report written to {report}")
     if not result.feasible:

@@ -13,9 +13,19 @@ from gigawatt.cli.progress import QuietFlag, progress_bar
 
 def simulate(
     ctx: typer.Context,
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Simulation scenario YAML, or a plan scenario (planned, then replayed)."
+        ),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Replay this plan (JSON of `gigawatt plan --json`)."),
+    ] = None,
     days: Annotated[
-        float | None, typer.Option("--days", help="Horizon in days (default: the scenario's).")
+        float | None,
+        typer.Option("--days", help="Horizon in days (default: the scenario's; replays: 7)."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")
@@ -33,7 +43,33 @@ def simulate(
     ] = None,
     quiet: QuietFlag = False,
 ) -> None:
-    """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs."""
+    """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs.
+
+    With --plan (or a plan scenario), replay the fleet the plan chose: per-workload SLO
+    attainment, latency percentiles, cost, energy and carbon next to the plan's estimate, and
+    where its static assumptions break (docs/models/simulate.md, "Replaying a plan").
+    """
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.cli.replay import is_plan_scenario, replay_command
+
+    if plan is not None or (scenario is not None and is_plan_scenario(scenario)):
+        replay_command(ctx, scenario, plan, days, seed, as_json, out, report)
+        return
+    if scenario is None:
+        typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)
+        raise typer.Exit(2)
+    _simulate_file(ctx, scenario, days, seed, as_json, out, report)
+
+
+def _simulate_file(
+    ctx: typer.Context,
+    scenario: Path,
+    days: float | None,
+    seed: int | None,
+    as_json: bool,
+    out: Path | None,
+    report: Path | None,
+) -> None:
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.report.simulation import simulation_html
     from gigawatt.simulate.run import simulate as run_sim

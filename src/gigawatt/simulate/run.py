@@ -57,8 +57,10 @@ def simulate(
     seed: int | None = None,
     keep_jobs: bool = True,
     progress: Callable[[float, float], None] | None = None,
+    observe: Callable[[World], None] | None = None,
 ) -> SimResult:
-    """Run scenario ``sc`` for ``days`` (default: the scenario's) and summarise it."""
+    """Run scenario ``sc`` for ``days`` (default: the scenario's) and summarise it;
+    ``observe`` sees the closed world before the summary (e.g. per-request statistics)."""
     if catalog is None:
         catalog = load_catalog()
     horizon_s = (days if days is not None else sc.days) * 86_400.0
@@ -75,6 +77,8 @@ def simulate(
     with gc_paused():
         events = world.kernel.run(horizon_s) - len(ticks)
     _close(world, horizon_s)
+    if observe is not None:
+        observe(world)
     site = resolve_site(sc.facility, catalog)
     kpis = metrics.summarise(
         world, horizon_s, site.pue, site.electricity_usd_per_kwh, site.grid_gco2_per_kwh

@@ -196,7 +196,12 @@ class JobStreamSpec(SpecModel):
 
 
 class RateCurveSpec(SpecModel):
-    """Diurnal arrival rate: base + (peak - base) * (1 + cos(2*pi*(h - peak_hour)/24)) / 2.
+    """Diurnal arrival rate: base + (peak - base) * (1 + cos(2*pi*(h - peak_hour)/24)) / 2, or
+    ``hourly_rps``: the rate of hour ``h`` of the run is ``hourly_rps[h % len]`` (piecewise
+    constant; what ``gigawatt simulate --plan`` derives from a workload's load profile). With
+    ``active_s_per_h`` < 3600 requests arrive only in the first ``active_s_per_h`` seconds of
+    each hour (sampled windows), and latency statistics skip the first fifth of each window
+    (warm-up from an empty replica).
 
     Token counts are lognormal. Defaults are the medians and log-standard deviations of the Azure
     LLM 2023 conversation trace (github:Azure/AzurePublicDataset@b469a113:
@@ -204,13 +209,24 @@ class RateCurveSpec(SpecModel):
     tokens; sd of log 0.99 and 0.86, derived from the file; lognormal shape is an assumption).
     """
 
-    base_rps: float = Field(ge=0)
-    peak_rps: float = Field(ge=0)
+    base_rps: float | None = Field(default=None, ge=0)
+    peak_rps: float | None = Field(default=None, ge=0)
+    hourly_rps: list[Annotated[float, Field(ge=0)]] | None = Field(default=None, min_length=1)
+    active_s_per_h: float = Field(default=3600.0, gt=0, le=3600.0)
     peak_hour: float = Field(default=14.0, ge=0, lt=24)
     prompt_tokens_median: float = Field(default=1020.0, gt=0)
     prompt_tokens_sigma: float = Field(default=0.99, ge=0)
     output_tokens_median: float = Field(default=129.0, gt=0)
     output_tokens_sigma: float = Field(default=0.86, ge=0)
+
+    @model_validator(mode="after")
+    def _one_curve(self) -> RateCurveSpec:
+        curve = self.base_rps is not None and self.peak_rps is not None
+        if curve == (self.hourly_rps is not None) or (
+            not curve and (self.base_rps is not None or self.peak_rps is not None)
+        ):
+            raise FieldError("give 'base_rps' and 'peak_rps' (diurnal curve) or 'hourly_rps'")
+        return self
 
 
 class TraceSpec(SpecModel):

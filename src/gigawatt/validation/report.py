@@ -145,7 +145,14 @@ CaseFamily = Callable[[Catalog], Iterable[Case]]
 
 def _families() -> list[CaseFamily]:
     # deferred: the case modules import this module (registry cycle inside validation)
-    from gigawatt.validation import catalog_checks, economics, inference, simulate, training
+    from gigawatt.validation import (
+        catalog_checks,
+        economics,
+        inference,
+        simulate,
+        training,
+        twin_agreement,
+    )
 
     return [
         catalog_checks.parameter_count_cases,
@@ -154,6 +161,7 @@ def _families() -> list[CaseFamily]:
         inference.inference_cases,
         economics.economics_cases,
         simulate.simulate_cases,
+        twin_agreement.twin_cases,
     ]
 
 

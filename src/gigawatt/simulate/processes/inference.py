@@ -1,10 +1,13 @@
 """Online inference: arrivals (diurnal rate curve or trace), replicas with continuous batching,
 join-shortest-queue routing and a reactive autoscaler.
 
-Replicas are simulated at batch granularity: a prefill iteration admits waiting requests (decode
-stalls meanwhile, as in a non-chunked engine), then decode runs of ``k`` identical steps jump
-straight to the next request completion; an arrival cuts the run at the next step boundary. The
-events per request are O(1), so an hour of a real trace takes well under a second.
+Replicas are simulated at batch granularity with the step rule of the static serving model
+(``gigawatt infer``, :mod:`gigawatt.models.serving`): a prefill iteration admits waiting requests
+and runs the chunked-prefill steps that carry their prompts, the running sequences decoding one
+token in each of those steps (:meth:`gigawatt.simulate.seams.ServingSpeed.mixed_steps`); then
+decode runs of ``k`` identical steps jump straight to the next request completion; an arrival
+cuts the run at the next step boundary. The events per request are O(1), so an hour of a real
+trace takes well under a second.
 """
 
 from __future__ import annotations
@@ -89,10 +92,13 @@ class Replica:
         room = svc.max_batch - len(self.running)
         if self.waiting and room > 0:
             admit = [self.waiting.popleft() for _ in range(min(room, len(self.waiting)))]
-            tokens = sum(r.inp for r in admit)
+            b = len(self.running)
+            dur, steps = svc.speed.mixed_steps(
+                [r.inp for r in admit], b, self.ctx_sum / b if b else 0.0
+            )
             self.phase = PREFILL
             self.epoch += 1
-            kernel.after(svc.speed.prefill_time_s(tokens), self._prefill_end, (self.epoch, admit))
+            kernel.after(dur, self._prefill_end, (self.epoch, admit, steps))
             return
         if self.running:
             b = len(self.running)
@@ -107,12 +113,13 @@ class Replica:
         if self.draining:
             svc.retire(self)
 
-    def _prefill_end(self, arg: tuple[int, list[Request]]) -> None:
-        epoch, admit = arg
+    def _prefill_end(self, arg: tuple[int, list[Request], int]) -> None:
+        epoch, admit, steps = arg
         if epoch != self.epoch or not self.alive:
             return
         svc = self.service
         now = svc.world.kernel.now
+        self._advance(steps, now)
         for r in admit:
             r.first_s = now
             if r.out <= 1:
@@ -126,9 +133,12 @@ class Replica:
     def _run_end(self, epoch: int) -> None:
         if epoch != self.epoch or not self.alive:
             return
+        self._advance(self.run_steps, self.service.world.kernel.now)
+        self._next()
+
+    def _advance(self, k: int, now: float) -> None:
+        """The running sequences decoded ``k`` tokens each; complete those that are done."""
         svc = self.service
-        now = svc.world.kernel.now
-        k = self.run_steps
         b = len(self.running)
         self.steps += k
         self.ctx_sum += b * k
@@ -138,7 +148,6 @@ class Replica:
             _, _, r = heapq.heappop(running)
             self.ctx_sum -= r.inp + r.out
             svc.complete(r, now)
-        self._next()
 
     def on_failure(self, node: int, node_lost: bool) -> None:
         """A node of this replica failed: the replica dies, its requests go back to the router."""
@@ -186,6 +195,12 @@ class Service:
         self._u = UniformStream(rng)
         self._e = ExpStream(rng, 1.0)
         self._lognorm: dict[str, Any] = {}
+        rate = spec.rate
+        self._hourly: list[float] | None = None if rate is None else rate.hourly_rps
+        active = 3600.0 if rate is None else float(rate.active_s_per_h)
+        self._active_s = active
+        self._warmup_s = 0.0 if active >= 3600.0 else active / 5.0
+        self.hour_of_day: list[int] = []  # arrival hour (0-23) of each recorded request
 
     # ---- replicas ----------------------------------------------------------------------------
     def add_replica(self, delay_s: float) -> bool:
@@ -263,13 +278,18 @@ class Service:
             best.dispatch(req)
 
     def complete(self, r: Request, now: float) -> None:
-        """Record a finished request (TTFT from its arrival to its last first token)."""
-        self.ttft.append(r.first_s - r.arrival_s)
-        self.completed += 1
+        """Record a finished request (TTFT from its arrival to its last first token); in sampled
+        windows the warm-up's requests count as tokens only."""
         self.input_tokens += r.inp
         self.output_tokens += r.out
+        if r.arrival_s % 3600.0 < self._warmup_s:
+            return
+        self.ttft.append(r.first_s - r.arrival_s)
+        self.completed += 1
         tpot = (now - r.first_s) / (r.out - 1) if r.out > 1 else 0.0
         self.tpot.append(tpot)
+        if self._hourly is not None:
+            self.hour_of_day.append(int(r.arrival_s // 3600.0) % 24)
         slo = self.spec.slo
         if r.first_s - r.arrival_s <= slo.ttft_s and tpot <= slo.tpot_s:
             self.slo_ok += 1
@@ -334,20 +354,42 @@ class Service:
 
     def _rate_arrival(self, arg: Any) -> None:
         kernel = self.world.kernel
-        c = self.spec.rate
-        lam_max = max(c.base_rps, c.peak_rps)
         if arg is not None:
             self._new(kernel.now, self._tokens("in"), self._tokens("out"))
+        t = self._next_hourly(kernel.now) if self._hourly else self._next_diurnal(kernel.now)
+        if t is not None:
+            kernel.at(t, self._rate_arrival, True, 4)
+
+    def _next_diurnal(self, t: float) -> float | None:
+        """Next arrival after ``t`` on the diurnal curve (thinning of a non-homogeneous Poisson
+        process); None past the horizon."""
+        c = self.spec.rate
+        lam_max = max(c.base_rps, c.peak_rps)
         if lam_max <= 0:
-            return
-        t = kernel.now
-        while True:  # thinning of a non-homogeneous Poisson process
+            return None
+        while True:
             t += self._e() / lam_max
             if t > self.horizon_s:
-                return
+                return None
             if self._u() * lam_max <= self._rate(t):
-                break
-        kernel.at(t, self._rate_arrival, True, 4)
+                return t
+
+    def _next_hourly(self, t: float) -> float | None:
+        """Next arrival after ``t`` of the piecewise-constant hourly rate, inside the hours'
+        active windows (exact: a draw that passes a window's end restarts at the next window,
+        which the memoryless exponential allows); None past the horizon."""
+        hourly = self._hourly
+        assert hourly is not None
+        while t < self.horizon_s:
+            hour = int(t // 3600.0)
+            end = hour * 3600.0 + self._active_s
+            lam = hourly[hour % len(hourly)]
+            if t < end and lam > 0:
+                nxt = t + self._e() / lam
+                if nxt < end:
+                    return nxt if nxt <= self.horizon_s else None
+            t = (hour + 1) * 3600.0
+        return None
 
     # ---- autoscaling -------------------------------------------------------------------------
     def _autoscale(self, _: Any) -> None:

@@ -1,0 +1,329 @@
+"""Per-workload results of a plan replay, next to the plan's estimate, and where the plan's static
+assumptions break.
+
+Serving latencies pool the samples of a workload's placements, each placement weighted by its
+planned share of the traffic. Cost, energy and carbon of serving follow the replicas held hour by
+hour (committed: the planned count; pay-per-use: following demand) at the placement's price, busy
+accelerator power and its region's PUE and grid intensity; those of jobs follow the
+accelerator-hours the twin held them (restarts, spot reclaims and repairs included). The plan's
+estimate is its figure pro-rated to the replayed days (training: to the share of its hours).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gigawatt.catalog.lookup import region_value
+from gigawatt.simulate.replay import Placement, Replay, plan_replay
+from gigawatt.simulate.run import simulate
+from gigawatt.simulate.world import World
+
+PCTS = (50, 95, 99)
+
+
+@dataclass
+class ServiceSamples:
+    """Raw per-request statistics of one simulated service (read from the closed world)."""
+
+    ttft: np.ndarray
+    tpot: np.ndarray
+    hour: np.ndarray
+    slo_ok: int
+    completed: int
+    replica_failures: int
+    per_gpu_kw: float
+
+
+@dataclass
+class Observed:
+    """What :func:`observe` keeps of a run: services by id and per-GPU busy power by pool."""
+
+    services: dict[str, ServiceSamples] = field(default_factory=dict)
+    per_gpu_kw: dict[str, float] = field(default_factory=dict)
+
+    def __call__(self, world: World) -> None:
+        for pool in world.pools:
+            self.per_gpu_kw[pool.id] = pool.busy_kw / pool.gpus_per_node
+        for s in world.services:
+            self.services[s.id] = ServiceSamples(
+                np.asarray(s.ttft, dtype=float),
+                np.asarray(s.tpot, dtype=float),
+                np.asarray(s.hour_of_day, dtype=int),
+                s.slo_ok,
+                s.completed,
+                s.replica_failures,
+                self.per_gpu_kw[s.pools[0].id],
+            )
+
+
+def weighted_pct(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:
+    """The ``q``-th weighted percentile (lower value at the crossing); None without samples."""
+    if values.size == 0:
+        return None
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    k = int(np.searchsorted(cum, q / 100.0 * cum[-1] - 1e-12))
+    return float(values[order][min(k, values.size - 1)])
+
+
+def _site(catalog: Any, region: str) -> tuple[float, float | None, float | None]:
+    """(PUE, USD/kWh, gCO2e/kWh) of a placement's region (PUE 1 when unknown)."""
+    pue = region_value(catalog, region, "pue")
+    return (
+        1.0 if pue is None else pue,
+        region_value(catalog, region, "electricity_usd_per_kwh"),
+        region_value(catalog, region, "grid_gco2_per_kwh"),
+    )
+
+
+def _money(
+    p: Placement, gpu_h: float, per_gpu_kw: float, catalog: Any
+) -> tuple[float, float, float | None]:
+    """(cost USD, facility energy kWh, carbon kg) of ``gpu_h`` accelerator-hours held."""
+    pue, elec, grid = _site(catalog, p.region)
+    energy = gpu_h * per_gpu_kw * pue
+    price = float(p.plan.get("cost_usd") or 0.0)
+    billed = float(p.plan.get("mean_count") or 0.0) * float(p.plan.get("hours") or 0.0)
+    cost = gpu_h * (price / billed if billed > 0 else 0.0)
+    if p.pricing_model in ("owned", "purchase") and elec is not None:
+        cost += energy * elec
+    return cost, energy, None if grid is None else energy * grid / 1000.0
+
+
+def _plan_share(p: Placement, replay: Replay) -> float:
+    """Share of the plan's figures that falls in the replayed days."""
+    if p.kind in ("pretrain", "finetune"):
+        hours = float(p.plan.get("hours") or 0.0)
+        return min(1.0, replay.days * 24.0 / hours) if hours > 0 else 0.0
+    return min(1.0, replay.days / replay.plan_horizon_days)
+
+
+def _hours_text(hours: list[int]) -> str:
+    """'18-21, 23' from a sorted list of hours of the day."""
+    runs: list[list[int]] = []
+    for h in hours:
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def _serving_row(
+    name: str, places: list[Placement], obs: Observed, replay: Replay, catalog: Any
+) -> dict[str, Any]:
+    samples = [(p, obs.services[p.sim_id]) for p in places if p.sim_id in obs.services]
+    weights = [np.full(s.ttft.size, p.share / max(s.ttft.size, 1)) for p, s in samples]
+    w = np.concatenate(weights) if weights else np.zeros(0)
+    ttft = np.concatenate([s.ttft for _, s in samples]) if samples else np.zeros(0)
+    tpot = np.concatenate([s.tpot for _, s in samples]) if samples else np.zeros(0)
+    hour = np.concatenate([s.hour for _, s in samples]) if samples else np.zeros(0, dtype=int)
+    row: dict[str, Any] = {"requests_simulated": int(ttft.size)}
+    for q in PCTS:
+        row[f"ttft_s_p{q}"] = weighted_pct(ttft, w, q)
+        row[f"tpot_s_p{q}"] = weighted_pct(tpot, w, q)
+    ok = sum(p.share * s.slo_ok / s.completed for p, s in samples if s.completed)
+    total = sum(p.share for p, s in samples if s.completed)
+    row["slo_attainment"] = ok / total if total else None
+    row["queue_time_s_p95"] = None
+    row["preemptions"] = sum(s.replica_failures for _, s in samples)
+    hours = math.ceil(replay.days * 24)
+    money = [
+        _money(
+            p, sum(p.replicas_h[:hours]) * p.unit * replay.days * 24 / hours, s.per_gpu_kw, catalog
+        )
+        for p, s in samples
+    ]
+    _add_money(row, money)
+    ttft_slo = min((p.slo_ttft_s for p in places if p.slo_ttft_s), default=None)
+    tpot_slo = min((p.slo_tpot_s for p in places if p.slo_tpot_s), default=None)
+    row["slo_ttft_s"], row["slo_tpot_s"] = ttft_slo, tpot_slo
+    row["breaks"] = _serving_breaks(ttft, tpot, hour, w, ttft_slo, tpot_slo)
+    return row
+
+
+def _serving_breaks(
+    ttft: np.ndarray,
+    tpot: np.ndarray,
+    hour: np.ndarray,
+    w: np.ndarray,
+    ttft_slo: float | None,
+    tpot_slo: float | None,
+) -> list[str]:
+    """'p95 TTFT 1.2 s over SLO 0.8 s in hours 18-21 UTC' for each metric and its hours."""
+    out = []
+    for label, values, slo in (("TTFT", ttft, ttft_slo), ("TPOT", tpot, tpot_slo)):
+        if slo is None or values.size == 0:
+            continue
+        over: list[int] = []
+        worst = 0.0
+        for h in range(24):
+            m = hour == h
+            p95 = weighted_pct(values[m], w[m], 95) if m.any() else None
+            if p95 is not None and p95 > slo:
+                over.append(h)
+                worst = max(worst, p95)
+        if over:
+            out.append(
+                f"p95 {label} up to {worst:.3g} s over the engine's SLO {slo:.3g} s in hours "
+                f"{_hours_text(over)} UTC"
+            )
+    return out
+
+
+def _add_money(row: dict[str, Any], money: list[tuple[float, float, float | None]]) -> None:
+    row["cost_usd"] = sum(m[0] for m in money)
+    row["energy_kwh"] = sum(m[1] for m in money)
+    carbon = [m[2] for m in money]
+    row["carbon_kg"] = None if any(c is None for c in carbon) else sum(c or 0.0 for c in carbon)
+
+
+def _job_row(
+    name: str,
+    places: list[Placement],
+    jobs: list[dict[str, Any]],
+    obs: Observed,
+    replay: Replay,
+    catalog: Any,
+    workload: Any,
+) -> dict[str, Any]:
+    ids = {p.sim_id for p in places}
+    mine = [j for j in jobs if str(j["pool"]) in ids]
+    queue = [float(j["queue_s"]) for j in mine if j["queue_s"] is not None]
+    row: dict[str, Any] = {
+        "jobs": len(mine),
+        "jobs_done": sum(1 for j in mine if j["state"] == "done"),
+        "queue_time_s_p95": float(np.percentile(queue, 95)) if queue else None,
+        "preemptions": sum(int(j["preemptions"]) for j in mine),
+        "interruptions": sum(int(j["interruptions"]) for j in mine),
+        "lost_gpu_hours": sum(float(j["lost_h"]) * int(j["gpus"]) for j in mine),
+    }
+    money = []
+    for p in places:
+        held = sum(float(j["gpu_hours"]) for j in mine if j["pool"] == p.sim_id)
+        money.append(_money(p, held, obs.per_gpu_kw.get(p.sim_id, 0.0), catalog))
+    _add_money(row, money)
+    row["breaks"] = _job_breaks(mine, replay, workload)
+    return row
+
+
+def _job_breaks(mine: list[dict[str, Any]], replay: Replay, workload: Any) -> list[str]:
+    """Training: projected days to finish against the deadline; batch: days over turnaround."""
+    out = []
+    slo = getattr(workload, "slo", None)
+    deadline = getattr(workload, "deadline_days", None)
+    for j in mine:
+        if j["kind"] == "training" and j["state"] != "done":
+            elapsed = replay.days * 24.0 - float(j["submit_h"])
+            useful = float(j["useful_h"])
+            if useful <= 0 or elapsed <= 0:
+                out.append(f"{j['id']}: no progress in {replay.days:g} days")
+                continue
+            projected = float(j["work_h"]) * elapsed / useful / 24.0
+            if deadline is not None and projected > deadline:
+                out.append(
+                    f"{j['id']}: projected {projected:.1f} days at the replayed goodput, over "
+                    f"the deadline of {deadline:g} days"
+                )
+    turnaround = getattr(slo, "turnaround_h", None)
+    if turnaround is not None:
+        slack = turnaround * 1.01  # checkpoint stalls of a few minutes are not a break
+        late = [j for j in mine if j["end_h"] is None or j["end_h"] - j["submit_h"] > slack]
+        late = [j for j in late if float(j["submit_h"]) + turnaround <= replay.days * 24.0]
+        if late:
+            out.append(
+                f"{len(late)} of {len(mine)} daily batches over the {turnaround:g} h turnaround"
+            )
+    return out
+
+
+def replay_rows(
+    replay: Replay, obs: Observed, jobs: list[dict[str, Any]], scenario: Any, catalog: Any
+) -> list[dict[str, Any]]:
+    """One row per workload: twin KPIs, the plan's estimate and the broken assumptions."""
+    rows = []
+    names = list(dict.fromkeys(p.workload for p in replay.placements))
+    for name in names:
+        places = [p for p in replay.placements if p.workload == name]
+        kind = places[0].kind
+        if places[0].slo_ttft_s is not None or places[0].replicas_h:
+            row = _serving_row(name, places, obs, replay, catalog)
+        else:
+            row = _job_row(name, places, jobs, obs, replay, catalog, scenario.workload(name))
+        share = [_plan_share(p, replay) for p in places]
+        plan = {
+            key: sum(float(p.plan.get(src) or 0.0) * f for p, f in zip(places, share, strict=True))
+            for key, src in (
+                ("cost_usd", "cost_usd"),
+                ("energy_kwh", "energy_kwh"),
+                ("carbon_kg", "co2_location_kg"),
+            )
+        }
+        rows.append(
+            {
+                "workload": name,
+                "kind": kind,
+                "placements": len(places),
+                **row,
+                "plan_cost_usd": plan["cost_usd"],
+                "plan_energy_kwh": plan["energy_kwh"],
+                "plan_carbon_kg": plan["carbon_kg"],
+            }
+        )
+    return rows
+
+
+@dataclass
+class ReplayResult:
+    """A replayed plan: per-workload rows, the twin's fleet KPIs and the assumptions made."""
+
+    scenario: str
+    days: float
+    workloads: list[dict[str, Any]]
+    kpis: dict[str, Any]
+    series: list[dict[str, float]]
+    assumptions: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON of ``gigawatt simulate --plan --json`` (NaN never appears: None instead)."""
+        out: dict[str, Any] = _clean(
+            {
+                "scenario": self.scenario,
+                "days": self.days,
+                "workloads": self.workloads,
+                "assumptions": self.assumptions,
+                "fleet": {k: v for k, v in self.kpis.items() if k != "services"},
+            }
+        )
+        return out
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def replay_plan(
+    scenario: Any,
+    plan: dict[str, Any],
+    catalog: Any,
+    days: float,
+    seed: int = 0,
+    progress: Any = None,
+) -> ReplayResult:
+    """Replay ``plan`` (made from the plan ``scenario``) for ``days`` in the twin."""
+    replay = plan_replay(scenario, plan, catalog, days, seed)
+    obs = Observed()
+    result = simulate(replay.scenario, catalog, progress=progress, observe=obs)
+    rows = replay_rows(replay, obs, result.jobs, scenario, catalog)
+    notes = list(replay.assumptions)  # site notes do not apply: each placement's region does
+    return ReplayResult(scenario.name, days, rows, result.kpis, result.series, notes)
