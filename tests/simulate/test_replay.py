@@ -39,8 +39,11 @@ def test_every_plan_example_replays(path: Path) -> None:
     spec, plan = _planned(path)
     result = replay_plan(spec, plan, load_catalog(), days=0.25)
     d = result.to_dict()
-    names = {a["workload"] for a in plan["assignments"]}
+    names = {a["workload"] for a in plan["assignments"] if a["accelerator"] != "per-token"}
     assert {w["workload"] for w in d["workloads"]} == names
+    for a in plan["assignments"]:
+        if a["accelerator"] == "per-token":  # a per-token service: named, not replayed
+            assert any(a["workload"] in n and "per-token service" in n for n in d["assumptions"])
     for w in d["workloads"]:
         assert w["cost_usd"] >= 0 and w["energy_kwh"] > 0
         assert w["plan_cost_usd"] >= 0

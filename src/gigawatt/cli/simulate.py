@@ -58,7 +58,7 @@ def simulate(
     if scenario is None:
         typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)
         raise typer.Exit(2)
-    _simulate_file(ctx, scenario, days, seed, as_json, out, report)
+    _simulate_file(ctx, scenario, days, seed, as_json, out, report, quiet)
 
 
 def _simulate_file(
@@ -69,6 +69,7 @@ def _simulate_file(
     as_json: bool,
     out: Path | None,
     report: Path | None,
+    quiet: bool,
 ) -> None:
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.report.simulation import simulation_html

@@ -38,6 +38,7 @@ from gigawatt.evaluate.economics import assumptions
 from gigawatt.evaluate.network import request_path_s
 from gigawatt.evaluate.performance import serving_lengths
 from gigawatt.evaluate.table_costs import spot_lost_fraction
+from gigawatt.evaluate.table_services import SERVICE_ACCELERATOR
 from gigawatt.spec import Scenario
 from gigawatt.spec.simulation import (
     FacilitySpec,
@@ -151,6 +152,12 @@ def plan_replay(
     placements: list[Placement] = []
     spot = _spot(catalog, notes)
     for i, a in enumerate(plan["assignments"]):
+        if a["accelerator"] == SERVICE_ACCELERATOR:
+            notes.append(
+                f"{a['workload']}: the share on per-token service {a['offer']} is not replayed "
+                "(its latency and capacity are the provider's; its cost is the plan's)"
+            )
+            continue
         w = scenario.workload(str(a["workload"]))
         sim_id = f"{a['workload']}#{i}"
         kind = str(a["kind"])
