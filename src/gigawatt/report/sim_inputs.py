@@ -120,7 +120,13 @@ def _stream_row(s: JobStreamSpec) -> dict[str, Any]:
 
 
 def _service_row(s: InferenceSpec) -> dict[str, Any]:
-    if s.rate is not None:
+    if s.rate is not None and s.rate.hourly_rps is not None:
+        hourly = s.rate.hourly_rps
+        arrivals = (
+            f"hourly profile of {len(hourly)} h, {number(sum(hourly) / len(hourly))} requests/s "
+            f"mean, {number(max(hourly))} peak"
+        )
+    elif s.rate is not None and s.rate.base_rps is not None and s.rate.peak_rps is not None:
         arrivals = (
             f"diurnal {number(s.rate.base_rps)} to {number(s.rate.peak_rps)} requests/s "
             f"(peak at {number(s.rate.peak_hour)} h)"
