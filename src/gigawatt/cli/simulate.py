@@ -50,6 +50,14 @@ def simulate(
         Path | None,
         typer.Option("--report", help="Write a self-contained HTML report with charts."),
     ] = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option(
+            "--trace",
+            help="Replay the jobs of a job-trace CSV (job_id,submit_s,start_s,end_s,gpus,pool; "
+            "see docs/traces.md) on the scenario's fleet, added to its jobs.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
@@ -59,6 +67,13 @@ def simulate(
     from gigawatt.spec.simulation import load_simulation
 
     sc = load_simulation(scenario)
+    if trace is not None:
+        # deferred: as above (the adapter imports numpy)
+        from gigawatt.adapters.traces_jobs import read_job_trace, with_trace_jobs
+
+        sc, zero = with_trace_jobs(sc, read_job_trace(trace))
+        if zero:
+            typer.echo(f"note: {zero} job(s) of {trace} with a zero run time left out", err=True)
     catalog = cli_catalog(ctx)
     if as_json:
         result = run_sim(sc, catalog, days=days, seed=seed, keep_jobs=out is not None)
