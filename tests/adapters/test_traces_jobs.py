@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from gigawatt.adapters.traces_jobs import job_specs, read_job_trace, with_trace_
 from gigawatt.errors import InputError
 from gigawatt.simulate.run import simulate
 from gigawatt.spec.simulation import parse_simulation
+
+Run = Callable[..., tuple[int, str, str]]
 
 GOOD = """# my scheduler's log
 job_id,submit_s,start_s,end_s,gpus,pool,user
@@ -125,3 +129,25 @@ def test_fractional_units_share_a_gpu(tmp_path: Path) -> None:
         res = simulate(sc, keep_jobs=True)
         ends[units] = max(r["end_h"] for r in res.jobs) * 3600
     assert ends[1] == pytest.approx(200.0) and ends[2] == pytest.approx(100.0)
+
+
+def test_cli_replays_a_trace(run_cli: Run, tmp_path: Path) -> None:
+    scenario = _write(
+        tmp_path,
+        "days: 1\nfleet:\n  pools:\n    - {id: big, accelerator: h100-sxm, gpus_per_node: 8,"
+        " nodes: 1}\nfailures: {table: none}\n",
+        "sc.yaml",
+    )
+    rows = "first,0,1000,8\nsecond,10,510,8\nz,5,5,1\n"
+    trace = _write(tmp_path, "job_id,submit_s,end_s,gpus\n" + rows)
+    code, out, err = run_cli("simulate", str(scenario), "--trace", str(trace), "--json")
+    assert code == 0, err
+    kpis = json.loads(out)
+    assert kpis["jobs_completed"] == 2 and kpis["queue_time_s_p50"] == pytest.approx(495.0)
+    assert "1 job(s) of" in err and "zero run time left out" in err
+    bad = _write(tmp_path, "job_id,submit_s,end_s,gpus,pool\nx,0,9,1,bgi\n", "bad.csv")
+    code, out, err = run_cli("simulate", str(scenario), "--trace", str(bad))
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"error: {bad}:2: column 'pool' = 'bgi': unknown pool; did you mean 'big'?"
+    )
