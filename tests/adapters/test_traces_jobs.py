@@ -145,6 +145,10 @@ def test_cli_replays_a_trace(run_cli: Run, tmp_path: Path) -> None:
     kpis = json.loads(out)
     assert kpis["jobs_completed"] == 2 and kpis["queue_time_s_p50"] == pytest.approx(495.0)
     assert "1 job(s) of" in err and "zero run time left out" in err
+    assert "spans" not in err
+    late = _write(tmp_path, "job_id,submit_s,end_s,gpus\nlate,0,172800,8\n", "late.csv")
+    code, _, err = run_cli("simulate", str(scenario), "--trace", str(late), "--json")
+    assert code == 0 and "late.csv spans 2 days, the run 1 (--days to cover it)" in err
     bad = _write(tmp_path, "job_id,submit_s,end_s,gpus,pool\nx,0,9,1,bgi\n", "bad.csv")
     code, out, err = run_cli("simulate", str(scenario), "--trace", str(bad))
     assert code == 2 and out == ""

@@ -64,6 +64,8 @@ def test_without_traces_one_not_run_line(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_env_var_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(st.ENV, str(tmp_path))
     assert st.traces_dir() == tmp_path
+    monkeypatch.setenv(st.ENV, str(tmp_path / "missing"))
+    assert st.traces_dir() is None
 
 
 def test_philly_runtime_rows(shared: Path) -> None:

@@ -71,9 +71,17 @@ def simulate(
         # deferred: as above (the adapter imports numpy)
         from gigawatt.adapters.traces_jobs import read_job_trace, with_trace_jobs
 
-        sc, zero = with_trace_jobs(sc, read_job_trace(trace))
+        jobs = read_job_trace(trace)
+        sc, zero = with_trace_jobs(sc, jobs)
         if zero:
             typer.echo(f"note: {zero} job(s) of {trace} with a zero run time left out", err=True)
+        run_days = days if days is not None else sc.days
+        if jobs.span_s > run_days * 86_400.0:
+            typer.echo(
+                f"note: {trace} spans {jobs.span_s / 86_400.0:.3g} days, the run "
+                f"{run_days:.3g} (--days to cover it)",
+                err=True,
+            )
     catalog = cli_catalog(ctx)
     if as_json:
         result = run_sim(sc, catalog, days=days, seed=seed, keep_jobs=out is not None)

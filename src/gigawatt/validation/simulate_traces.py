@@ -62,14 +62,17 @@ TOL_UNGRADED = 0.10
 
 
 def traces_dir() -> Path | None:
-    """The sim-traces folder: ``$GIGAWATT_SIM_TRACES``, else ``../shared/sim-traces`` beside the
-    source checkout or the current folder; None when none exists."""
+    """The sim-traces folder: ``$GIGAWATT_SIM_TRACES`` when set, else ``../shared/sim-traces``
+    beside the source checkout or the current folder; None when it does not exist."""
     env = os.environ.get(ENV)
-    candidates = [Path(env)] if env else []
-    candidates += [
-        Path(__file__).resolve().parents[3].parent / "shared" / "sim-traces",
-        Path.cwd().parent / "shared" / "sim-traces",
-    ]
+    candidates = (
+        [Path(env)]
+        if env
+        else [
+            Path(__file__).resolve().parents[3].parent / "shared" / "sim-traces",
+            Path.cwd().parent / "shared" / "sim-traces",
+        ]
+    )
     return next((c for c in candidates if c.is_dir()), None)
 
 
