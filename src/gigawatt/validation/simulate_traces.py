@@ -155,7 +155,7 @@ def alibaba_cases(folder: Path, catalog: Any) -> Iterator[Case]:
         r["util_recorded"],
         0.05,
         ALIBABA,
-        f"recorded = sum(GPUs x (deletion - scheduled)) / (GPUs x span); {left}",
+        f"recorded = the file's pods: sum(GPUs x (deletion - scheduled)) / (GPUs x span); {left}",
     )
     yield _ungraded(
         "TRC002",
@@ -165,10 +165,11 @@ def alibaba_cases(folder: Path, catalog: Any) -> Iterator[Case]:
         r["queue_mean_twin_s"],
         r["queue_mean_recorded_s"],
         ALIBABA,
-        f"the pods never contend for GPUs (at most {r['peak_busy_gpus']:.0f} of "
-        f"{r['gpus']:,.0f} busy), so the recorded queue (median "
-        f"{r['queue_median_recorded_s']:.0f} s) is the Kubernetes scheduler's own latency and "
-        "CPU/memory fitting, which the twin does not model",
+        f"the file's pods never contend for GPUs (at most {r['peak_busy_gpus']:.0f} of "
+        f"{r['gpus']:,.0f} busy at once): they are a small part of the cluster's work, so the "
+        f"recorded queue (median {r['queue_median_recorded_s']:.0f} s) comes from work not in "
+        "the file, the Kubernetes scheduler's latency and CPU/memory fitting, none of which the "
+        "replay sees",
     )
 
 
