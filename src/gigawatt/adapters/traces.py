@@ -15,6 +15,11 @@ Formats, detected from the header (CSV) or the keys of the first object (JSONL):
       0.35,2048,90
 
 Rows are sorted by arrival. Errors name the file, the line and the field.
+
+Job-level traces (scheduler logs, cluster traces) have their own modules:
+:mod:`gigawatt.adapters.traces_jobs` (the job-trace CSV), :mod:`~gigawatt.adapters.traces_alibaba`,
+:mod:`~gigawatt.adapters.traces_helios` and :mod:`~gigawatt.adapters.traces_fit` (fitted
+generators); see ``docs/traces.md``.
 """
 
 from __future__ import annotations

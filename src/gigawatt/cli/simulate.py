@@ -41,6 +41,14 @@ def simulate(
         Path | None,
         typer.Option("--report", help="Write a self-contained HTML report with charts."),
     ] = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option(
+            "--trace",
+            help="Replay the jobs of a job-trace CSV (job_id,submit_s,start_s,end_s,gpus,pool; "
+            "see docs/traces.md) on the scenario's fleet, added to its jobs.",
+        ),
+    ] = None,
     quiet: QuietFlag = False,
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs.
@@ -53,12 +61,17 @@ def simulate(
     from gigawatt.cli.replay import is_plan_scenario, replay_command
 
     if plan is not None or (scenario is not None and is_plan_scenario(scenario)):
+        if trace is not None:
+            typer.echo(
+                "error: --trace: a job trace replays on a simulation scenario, not a plan", err=True
+            )
+            raise typer.Exit(2)
         replay_command(ctx, scenario, plan, days, seed, as_json, out, report)
         return
     if scenario is None:
         typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)
         raise typer.Exit(2)
-    _simulate_file(ctx, scenario, days, seed, as_json, out, report, quiet)
+    _simulate_file(ctx, scenario, days, seed, as_json, out, report, quiet, trace)
 
 
 def _simulate_file(
@@ -70,6 +83,7 @@ def _simulate_file(
     out: Path | None,
     report: Path | None,
     quiet: bool,
+    trace: Path | None,
 ) -> None:
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.report.simulation import simulation_html
@@ -78,6 +92,8 @@ def _simulate_file(
     from gigawatt.spec.simulation import load_simulation
 
     sc = load_simulation(scenario)
+    if trace is not None:
+        sc = _with_trace(sc, trace, days)
     catalog = cli_catalog(ctx)
     with progress_bar(f"simulating {sc.name}", enabled=not (as_json or quiet)) as tick:
         result = run_sim(
@@ -101,3 +117,22 @@ def _print(name: str, kpis: dict[str, Any]) -> None:
     from gigawatt.report.tables import print_tables
 
     print_tables(simulation_tables(name, kpis, findings(limit_facts(kpis))[0]))
+
+
+def _with_trace(sc: Any, trace: Path, days: float | None) -> Any:
+    """``sc`` with the jobs of the job-trace CSV ``trace`` added (notes on stderr)."""
+    # deferred: the adapter imports numpy (~0.1 s); `gigawatt --help` must stay fast
+    from gigawatt.adapters.traces_jobs import read_job_trace, with_trace_jobs
+
+    jobs = read_job_trace(trace)
+    sc, zero = with_trace_jobs(sc, jobs)
+    if zero:
+        typer.echo(f"note: {zero} job(s) of {trace} with a zero run time left out", err=True)
+    run_days = days if days is not None else sc.days
+    if jobs.span_s > run_days * 86_400.0:
+        typer.echo(
+            f"note: {trace} spans {jobs.span_s / 86_400.0:.3g} days, the run "
+            f"{run_days:.3g} (--days to cover it)",
+            err=True,
+        )
+    return sc

@@ -4,6 +4,7 @@
 - Checkpoint waste under exponential failures against Daly's expected wall time at Young's
   interval.
 - Llama 3 405B pre-training: 16,384 H100s for 54 days with the Table 5 failure rates.
+- Real cluster traces (Alibaba, Helios, Philly): :mod:`gigawatt.validation.simulate_traces`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from gigawatt.simulate.queueing import erlang_c_wait_s, mmc_simulate
 from gigawatt.simulate.run import simulate
 from gigawatt.spec.simulation import parse_simulation
 from gigawatt.validation.report import checked, compared
+from gigawatt.validation.simulate_traces import trace_cases
 
 
 def mmc_case(
@@ -192,3 +194,4 @@ def simulate_cases(catalog: Any) -> Iterable[Any]:
         r4["source"],
         f"simulated {eff:.3f}; {r4['detail']}",
     )
+    yield from trace_cases(catalog)
