@@ -38,9 +38,10 @@ def break_even_notes(table: OptionTable, scenario: Scenario) -> None:
     workload's volume) and the volumes below which the service, and above which self-hosting,
     wins whatever the rounding to whole units (:mod:`gigawatt.models.services`), as a note."""
     horizon_h = scenario.horizon_days * HOURS_PER_DAY
+    by_workload = table.by_workload()
     for wi, w in enumerate(scenario.workloads):
         load = service_load(w)
-        mine = [o for o in table.options if o.workload_index == wi]
+        mine = [table.options[i] for i in by_workload[wi]]
         services = [o for o in mine if o.payment == SERVICE_PAYMENT]
         own = [o for o in mine if o.payment != SERVICE_PAYMENT]
         if load is None or not services or not own:
