@@ -38,6 +38,7 @@ class Pool:
     racks_by_count: list[set[int]] = field(default_factory=list)
     spares: list[int] = field(default_factory=list)
     busy_gpus: int = 0
+    train_gpus: int = 0  # GPUs held by training/batch jobs (the rest of busy_gpus: serving)
     service_nodes: int = 0
     away_nodes: int = 0
 

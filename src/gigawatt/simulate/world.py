@@ -115,10 +115,10 @@ class World:
         for pool in self.pools_for(job):
             if pool.free_gpus < job.gpus or not self.power.fits(job.gpus, pool):
                 continue
+            self.touch()  # integrate the old state up to now before busy GPUs change
             alloc = pool.allocate(job, job.gpus, self.topology_aware)
             if alloc is None:
                 continue
-            self.touch()
             job.pool = pool
             job.alloc = alloc
             job.racks = pool.racks_spanned(alloc)
@@ -128,8 +128,10 @@ class World:
                 job.queue_s = now - job.submit_s
             job.wait_total_s += now - job.last_queued_s
             job.seg_start_s = now
+            job.seg_w0 = self.power.work_s  # == work_at(now): touch() just advanced the clock
             self.running.add(job)
             self._training_gpus += job.gpus
+            pool.train_gpus += job.gpus
             self.scheduler.charge(job, +1)
             self.retune()
             self._resume(job)
@@ -167,10 +169,13 @@ class World:
         pool = job.pool
         assert isinstance(pool, Pool)
         pool.release(job, job.alloc)
-        job.gpu_s += job.gpus * (self.kernel.now - job.seg_start_s)
+        now = self.kernel.now
+        job.gpu_s += job.gpus * (now - job.seg_start_s)
+        job.gpu_w += job.gpus * (self.power.work_at(now) - job.seg_w0)
         job.alloc = []
         self.running.discard(job)
         self._training_gpus -= job.gpus
+        pool.train_gpus -= job.gpus
         self.scheduler.charge(job, -1)
 
     def _save_progress(self, job: Job, graceful: bool) -> None:

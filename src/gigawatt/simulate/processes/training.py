@@ -26,6 +26,7 @@ class Job:
         "epoch",
         "first_start_s",
         "gpu_s",
+        "gpu_w",
         "gpus",
         "id",
         "interruptions",
@@ -42,6 +43,7 @@ class Job:
         "racks",
         "seg_raw_w",
         "seg_start_s",
+        "seg_w0",
         "seq",
         "state",
         "submit_s",
@@ -92,6 +94,8 @@ class Job:
         self.queue_s = -1.0
         self.wait_total_s = 0.0
         self.gpu_s = 0.0
+        self.gpu_w = 0.0  # GPU x work-clock seconds held (GPU-s weighted by throttle speed)
+        self.seg_w0 = 0.0
         self.lost_s = 0.0
         self.interruptions = 0
         self.preemptions = 0
