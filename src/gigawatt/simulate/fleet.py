@@ -3,7 +3,8 @@
 A pool is a group of identical nodes (one system, one commercial kind: owned, reserved,
 on-demand or spot). Each node is in one state: in service, spare, in repair, or away (spot
 reclaimed). In-service nodes sit in buckets by free GPUs so that best-fit placement of sub-node
-jobs is O(GPUs per node); multi-node gangs take whole free nodes, rack-packed when topology-aware.
+jobs is O(GPUs per node); multi-node gangs of any size take whole free nodes, rack-packed when
+topology-aware, plus their remainder on the fullest node with room.
 """
 
 from __future__ import annotations
@@ -116,65 +117,106 @@ class Pool:
         self.service_nodes += 1
 
     # ---- placement ---------------------------------------------------------------------------
-    def nodes_needed(self, gpus: int) -> int:
-        """Whole nodes a gang of ``gpus`` takes (0 means it fits inside one node)."""
-        return 0 if gpus <= self.gpus_per_node else -(-gpus // self.gpus_per_node)
+    def allocate(
+        self,
+        owner: Any,
+        gpus: int,
+        topology_aware: bool = True,
+        avoid: set[int] | None = None,
+    ) -> Alloc | None:
+        """Place ``gpus`` for ``owner``; None if they do not fit (nodes in ``avoid`` not used).
 
-    def allocate(self, owner: Any, gpus: int, topology_aware: bool = True) -> Alloc | None:
-        """Place ``gpus`` for ``owner`` (best fit inside a node, whole nodes for gangs)."""
+        Up to one node: best fit (the fullest node with room). A gang of any size: ``gpus // g``
+        whole free nodes (rack-packed when topology-aware) plus the remainder on the fullest
+        node with room, else on one more free node.
+        """
         g = self.gpus_per_node
         if gpus > self.free_gpus:
             return None
         if gpus <= g:
-            for k in range(gpus, g + 1):
-                bucket = self.by_free[k]
-                if bucket:
-                    node = next(iter(bucket))
-                    self._set_free(node, k - gpus)
-                    self.occupants[node][owner] = gpus
-                    self.busy_gpus += gpus
-                    return [(node, gpus)]
+            node = self._best_fit(gpus, g + 1, avoid)
+            if node is None:
+                return None
+            self._take(owner, node, gpus)
+            return [(node, gpus)]
+        whole, rem = divmod(gpus, g)
+        part = self._best_fit(rem, g, avoid) if rem else None
+        chosen = self._free_nodes(whole + (1 if rem and part is None else 0), topology_aware, avoid)
+        if chosen is None:
             return None
-        n = -(-gpus // g)
-        full = self.by_free[g]
-        if len(full) < n:
-            return None
-        chosen: list[int] = []
-        if topology_aware:
-            npr = self.nodes_per_rack
-            by_count = self.racks_by_count
-            racks: list[int] = []
-            for c in range(min(n, npr), npr + 1):  # best fit: the fullest rack that suffices
-                if by_count[c] and c >= n:
-                    racks = [next(iter(by_count[c]))]
-                    break
-            if not racks:  # spans racks: take the racks with most free nodes first
-                have = 0
-                for c in range(npr, 0, -1):
-                    for r in by_count[c]:
-                        racks.append(r)
-                        have += c
-                        if have >= n:
-                            break
-                    if have >= n:
-                        break
-            for r in racks:
-                for node in list(self.rack_full[r]):
-                    chosen.append(node)
-                    if len(chosen) == n:
-                        break
-                if len(chosen) == n:
-                    break
-        else:
-            it = iter(full)
-            chosen = [next(it) for _ in range(n)]
+        if rem and part is None:
+            part = chosen.pop()
         alloc: Alloc = []
         for node in chosen:
-            self._set_free(node, 0)
-            self.occupants[node][owner] = g
+            self._take(owner, node, g)
             alloc.append((node, g))
-        self.busy_gpus += n * g
+        if part is not None:
+            self._take(owner, part, rem)
+            alloc.append((part, rem))
         return alloc
+
+    def _take(self, owner: Any, node: int, gpus: int) -> None:
+        self._set_free(node, self.free[node] - gpus)
+        self.occupants[node][owner] = gpus
+        self.busy_gpus += gpus
+
+    def _best_fit(self, gpus: int, below: int, avoid: set[int] | None) -> int | None:
+        """The in-service node with the fewest free GPUs in [gpus, below), not in ``avoid``."""
+        by_free = self.by_free
+        for k in range(gpus, below):
+            bucket = by_free[k]
+            if bucket:
+                if not avoid:
+                    return next(iter(bucket))
+                for node in bucket:
+                    if node not in avoid:
+                        return node
+        return None
+
+    def _free_nodes(self, n: int, topology_aware: bool, avoid: set[int] | None) -> list[int] | None:
+        """``n`` wholly free nodes (fullest racks that suffice first when topology-aware)."""
+        full = self.by_free[self.gpus_per_node]
+        if avoid:
+            ok = [x for x in full if x not in avoid]
+            if len(ok) < n:
+                return None
+            if topology_aware:  # nodes of the racks with most candidates first
+                per_rack: dict[int, int] = {}
+                for x in ok:
+                    per_rack[x // self.nodes_per_rack] = (
+                        per_rack.get(x // self.nodes_per_rack, 0) + 1
+                    )
+                ok.sort(key=lambda x: (-per_rack[x // self.nodes_per_rack], x))
+            return ok[:n]
+        if len(full) < n:
+            return None
+        if not topology_aware:
+            it = iter(full)
+            return [next(it) for _ in range(n)]
+        npr = self.nodes_per_rack
+        by_count = self.racks_by_count
+        racks: list[int] = []
+        for c in range(min(n, npr), npr + 1):  # best fit: the fullest rack that suffices
+            if by_count[c] and c >= n:
+                racks = [next(iter(by_count[c]))]
+                break
+        if not racks:  # spans racks: take the racks with most free nodes first
+            have = 0
+            for c in range(npr, 0, -1):
+                for r in by_count[c]:
+                    racks.append(r)
+                    have += c
+                    if have >= n:
+                        break
+                if have >= n:
+                    break
+        chosen: list[int] = []
+        for r in racks:
+            for node in self.rack_full[r]:
+                chosen.append(node)
+                if len(chosen) == n:
+                    return chosen
+        return chosen
 
     def release(self, owner: Any, alloc: Alloc) -> None:
         """Give back ``alloc`` of ``owner`` (nodes no longer in service are skipped)."""

@@ -2,9 +2,14 @@
 
 A policy is a key function over jobs (smaller runs first); register more in :data:`POLICIES`.
 One pass walks the queue in policy order, starts every job that fits (pool, per-team GPU quota,
-power cap), and after the first blocked job keeps looking at up to ``backfill_depth`` more
-(aggressive backfill without reservations: it can delay the blocked head job; documented
-limitation). With preemption on, a blocked job may evict lower-priority preemptible jobs.
+power cap), and after the first blocked job keeps looking at up to ``backfill_depth`` more.
+Plain backfill is aggressive (no reservation: a backfilled job can delay the blocked head job).
+``easy_backfill`` is FIFO with EASY backfilling (Lifka 1995; Mu'alem & Feitelson, IEEE TPDS
+12(6), 2001): the head job gets a reservation, the earliest time enough nodes free up for it
+given the running jobs' remaining failure-free run times (:meth:`World.expected_end_s`), on
+chosen nodes; a later job may start only if it is expected to end by then or leaves the
+reserved nodes alone. Reservations cover GPUs, not power. With preemption on, a blocked job
+may evict lower-priority preemptible jobs.
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ POLICIES: dict[str, PolicyKey] = {
     "fifo": lambda j: (j.submit_s, j.seq),
     "priority": lambda j: (-j.priority, j.submit_s, j.seq),
     "sjf": lambda j: (j.work_s - j.committed_s, j.seq),
+    "easy_backfill": lambda j: (j.submit_s, j.seq),
 }
+
+#: A head job's reservation: the pool, the time it can start (s) and the nodes held for it.
+Reservation = tuple[Pool, float, set[int]]
 
 
 class Scheduler:
@@ -42,7 +51,8 @@ class Scheduler:
     ) -> None:
         self.world = world
         self.key = POLICIES[policy]
-        self.backfill = backfill
+        self.easy = policy == "easy_backfill"
+        self.backfill = backfill or self.easy
         self.depth = depth
         self.preemption = preemption
         self.quotas = quotas
@@ -50,6 +60,7 @@ class Scheduler:
         self.queue: list[tuple[tuple[Any, ...], int, Job]] = []
         self.pass_pending = False
         self.passes = 0
+        self.reserved_s: dict[int, float] = {}  # job seq -> start time first reserved (s)
 
     def submit(self, job: Job) -> None:
         """Start ``job`` at once if nothing waits and it fits; else queue it and ask for a pass."""
@@ -79,6 +90,7 @@ class Scheduler:
         world = self.world
         queue = self.queue
         blocked = 0
+        held: Reservation | None = None
         i = 0
         while i < len(queue):
             if world.free_gpus_total() <= 0 and not self.preemption:
@@ -87,16 +99,45 @@ class Scheduler:
             if not self._quota_ok(job):
                 i += 1
                 continue
-            if world.try_start(job):
+            if world.try_start(job, None if held is None else self._keep_out(job, held)):
                 del queue[i]
                 continue
             if blocked == 0 and self.preemption and self._preempt_for(job) and world.try_start(job):
                 del queue[i]
                 continue
             blocked += 1
+            if blocked == 1 and self.easy:
+                held = self.reserve(job)
+                if held is not None:
+                    self.reserved_s.setdefault(job.seq, held[1])
             if not self.backfill or blocked > self.depth:
                 break
             i += 1
+
+    def _keep_out(self, job: Job, held: Reservation) -> tuple[Pool, set[int]] | None:
+        """Nodes ``job`` must not use: the reserved ones, unless it ends before they are due."""
+        pool, start_s, nodes = held
+        if self.world.kernel.now + job.raw_to_finish() / self.world.power.speed <= start_s:
+            return None
+        return pool, nodes
+
+    def reserve(self, job: Job) -> Reservation | None:
+        """The earliest start of blocked ``job`` over its pools, and the nodes to hold for it."""
+        world = self.world
+        best: Reservation | None = None
+        for pool in world.pools_for(job):
+            ends = sorted(
+                (
+                    (world.expected_end_s(r), r.seq, r.alloc)
+                    for r in world.running
+                    if r.pool is pool
+                ),
+                key=lambda e: (e[0], e[1]),
+            )
+            found = _earliest_fit(pool, job.gpus, ends, world.kernel.now)
+            if found is not None and (best is None or found[0] < best[1]):
+                best = (pool, found[0], found[1])
+        return best
 
     def _preempt_for(self, job: Job) -> bool:
         """Evict lower-priority preemptible jobs in one pool until ``job`` fits there."""
@@ -131,13 +172,50 @@ class Scheduler:
 
 def _fits_after(pool: Pool, gpus: int, freed: dict[int, int]) -> bool:
     """Would ``gpus`` fit in ``pool`` once ``freed`` (node -> GPUs) are released?"""
+    free = {n: pool.free[n] + k for n, k in freed.items() if pool.state[n] == IN_SERVICE}
+    return _fits(pool, gpus, free) is not None
+
+
+def _fits(pool: Pool, gpus: int, changed: dict[int, int]) -> set[int] | None:
+    """Nodes that would hold ``gpus`` if the in-service nodes in ``changed`` had that many free
+    GPUs (the others as now): whole free nodes plus one for the remainder; None if no fit."""
     g = pool.gpus_per_node
-    live = [(pool.free[n] + k) for n, k in freed.items() if pool.state[n] == IN_SERVICE]
-    if gpus <= g:
-        return any(f >= gpus for f in live) or any(pool.by_free[k] for k in range(gpus, g + 1))
-    extra = sum(
-        1
-        for n, k in freed.items()
-        if pool.state[n] == IN_SERVICE and pool.free[n] < g <= pool.free[n] + k
-    )
-    return len(pool.by_free[g]) + extra >= -(-gpus // g)
+    whole, rem = divmod(gpus, g) if gpus > g else (0, gpus)
+    full = [n for n, f in changed.items() if f == g]
+    for n in pool.by_free[g]:
+        if len(full) >= whole + 1:
+            break
+        if n not in changed:
+            full.append(n)
+    if len(full) < whole:
+        return None
+    chosen = set(full[:whole])
+    if not rem:
+        return chosen
+    part = next((n for n, f in changed.items() if rem <= f < g), None)
+    if part is None:
+        for k in range(rem, g):
+            part = next((n for n in pool.by_free[k] if n not in changed), None)
+            if part is not None:
+                break
+    if part is None and len(full) > whole:
+        part = full[whole]
+    return None if part is None else chosen | {part}
+
+
+def _earliest_fit(
+    pool: Pool, gpus: int, ends: list[tuple[float, int, list[tuple[int, int]]]], now_s: float
+) -> tuple[float, set[int]] | None:
+    """Walk the running jobs' expected ends (sorted) until ``gpus`` fit: (time s, nodes)."""
+    changed: dict[int, int] = {}
+    nodes = _fits(pool, gpus, changed)
+    if nodes is not None:
+        return now_s, nodes
+    for end_s, _, alloc in ends:
+        for n, k in alloc:
+            if pool.state[n] == IN_SERVICE:
+                changed[n] = changed.get(n, pool.free[n]) + k
+        nodes = _fits(pool, gpus, changed)
+        if nodes is not None:
+            return end_s, nodes
+    return None

@@ -110,13 +110,15 @@ class World:
         self.jobs.append(job)
         self.scheduler.submit(job)
 
-    def try_start(self, job: Job) -> bool:
-        """Place and start ``job`` now if some allowed pool has room (and power allows)."""
+    def try_start(self, job: Job, keep_out: tuple[Pool, set[int]] | None = None) -> bool:
+        """Place and start ``job`` now if some allowed pool has room (and power allows); the
+        nodes in ``keep_out`` (a pool and node indices: a reservation) are not used."""
         for pool in self.pools_for(job):
             if pool.free_gpus < job.gpus or not self.power.fits(job.gpus, pool):
                 continue
             self.touch()  # integrate the old state up to now before busy GPUs change
-            alloc = pool.allocate(job, job.gpus, self.topology_aware)
+            avoid = keep_out[1] if keep_out is not None and keep_out[0] is pool else None
+            alloc = pool.allocate(job, job.gpus, self.topology_aware, avoid)
             if alloc is None:
                 continue
             job.pool = pool
@@ -137,6 +139,14 @@ class World:
             self._resume(job)
             return True
         return False
+
+    def expected_end_s(self, job: Job) -> float:
+        """When running ``job`` ends if nothing fails and the speed stays (s); a restarting
+        job is assumed to need its whole downtime again (conservative)."""
+        now = self.kernel.now
+        if job.state == RUNNING:
+            return now + max(0.0, job.raw_to_finish() - self._raw_done(job)) / self.power.speed
+        return now + self.downtime_s + job.raw_to_finish() / self.power.speed
 
     def _resume(self, job: Job) -> None:
         job.state = RUNNING
