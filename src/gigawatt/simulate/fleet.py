@@ -42,9 +42,16 @@ class Pool:
     train_gpus: int = 0  # GPUs held by training/batch jobs (the rest of busy_gpus: serving)
     service_nodes: int = 0
     away_nodes: int = 0
+    # integrals over time, kept by World.touch (GPU-s or node-s)
+    busy_gpu_s: float = 0.0
+    train_gpu_s: float = 0.0
+    in_service_gpu_s: float = 0.0
+    away_node_s: float = 0.0
+    dyn_kw_per_gpu: float = 0.0  # (busy_kw - idle_kw) / gpus_per_node
 
     def __post_init__(self) -> None:
         g = self.gpus_per_node
+        self.dyn_kw_per_gpu = (self.busy_kw - self.idle_kw) / g
         self.free = [g] * self.nodes
         self.state = [IN_SERVICE] * self.nodes
         self.occupants = [{} for _ in range(self.nodes)]
@@ -90,15 +97,23 @@ class Pool:
             self.racks_by_count[len(members)].add(rack)
 
     def _set_free(self, node: int, value: int) -> None:
-        old = self.free[node]
+        free = self.free
+        old = free[node]
+        by_free = self.by_free
+        by_free[old].discard(node)
+        free[node] = value
+        by_free[value].add(node)
         g = self.gpus_per_node
-        self.by_free[old].discard(node)
-        if old == g:
-            self._rack_discard(node)
-        self.free[node] = value
-        self.by_free[value].add(node)
-        if value == g:
-            self._rack_add(node)
+        if (old == g) != (value == g):  # the node joins or leaves its rack's wholly free nodes
+            rack = node // self.nodes_per_rack
+            members = self.rack_full[rack]
+            by_count = self.racks_by_count
+            by_count[len(members)].discard(rack)
+            if value == g:
+                members.add(node)
+            else:
+                members.discard(node)
+            by_count[len(members)].add(rack)
 
     def _leave_service(self, node: int) -> None:
         g = self.gpus_per_node
@@ -131,13 +146,15 @@ class Pool:
         node with room, else on one more free node.
         """
         g = self.gpus_per_node
-        if gpus > self.free_gpus:
+        if gpus > self.service_nodes * g - self.busy_gpus:
             return None
         if gpus <= g:
             node = self._best_fit(gpus, g + 1, avoid)
             if node is None:
                 return None
-            self._take(owner, node, gpus)
+            self._set_free(node, self.free[node] - gpus)
+            self.occupants[node][owner] = gpus
+            self.busy_gpus += gpus
             return [(node, gpus)]
         whole, rem = divmod(gpus, g)
         part = self._best_fit(rem, g, avoid) if rem else None
@@ -220,10 +237,10 @@ class Pool:
 
     def release(self, owner: Any, alloc: Alloc) -> None:
         """Give back ``alloc`` of ``owner`` (nodes no longer in service are skipped)."""
+        occupants = self.occupants
+        state = self.state
         for node, k in alloc:
-            if self.occupants[node].pop(owner, None) is None:
-                continue
-            if self.state[node] == IN_SERVICE:
+            if occupants[node].pop(owner, None) is not None and state[node] == IN_SERVICE:
                 self._set_free(node, self.free[node] + k)
                 self.busy_gpus -= k
 

@@ -192,7 +192,7 @@ def _gpu_cost_usd(world: World, horizon_s: float) -> float:
         if p.kind in ("owned", "reserved"):  # paid for every hour, used or not
             gpu_s = p.nodes * p.gpus_per_node * horizon_s
         else:  # on-demand and spot: elastic, paid while allocated (assumption)
-            gpu_s = world.busy_gpu_s.get(p.id, 0.0)
+            gpu_s = p.busy_gpu_s
         gpu_cost += gpu_s / 3600.0 * p.price_usd_per_gpu_hour
     return gpu_cost
 
@@ -223,8 +223,8 @@ def _idle_energy_kwh(world: World, horizon_s: float) -> float:
     (kWh). With the per-job and per-service energies it adds up to ``energy_kwh``."""
     total = 0.0
     for p in world.pools:
-        present_node_s = p.nodes * horizon_s - world.away_node_s.get(p.id, 0.0)
-        idle_gpu_s = present_node_s * p.gpus_per_node - world.busy_gpu_s.get(p.id, 0.0)
+        present_node_s = p.nodes * horizon_s - p.away_node_s
+        idle_gpu_s = present_node_s * p.gpus_per_node - p.busy_gpu_s
         total += idle_gpu_s * p.idle_kw / p.gpus_per_node
     return world.power.pue * total / 3600.0
 

@@ -72,15 +72,18 @@ class PowerState:
         serving = 0.0
         training = 0.0
         for p in self._pools:
-            per_gpu = (p.busy_kw - p.idle_kw) / p.gpus_per_node
-            serving += (p.busy_gpus - p.train_gpus) * per_gpu
-            training += p.train_gpus * per_gpu
+            serving += (p.busy_gpus - p.train_gpus) * p.dyn_kw_per_gpu
+            training += p.train_gpus * p.dyn_kw_per_gpu
         return self.pue * serving, self.pue * training
 
     def facility_kw(self) -> float:
         """Facility power now, after throttling the training jobs (kW)."""
-        serving, training = self.dynamic_kw()
-        return self.idle_kw() + serving + self.speed * training
+        slow = 1.0 - self.speed
+        total = 0.0
+        for p in self._pools:
+            total += (p.nodes - p.away_nodes) * p.idle_kw
+            total += (p.busy_gpus - slow * p.train_gpus) * p.dyn_kw_per_gpu
+        return self.pue * total
 
     def work_at(self, now_s: float) -> float:
         """Work clock at ``now_s`` (s of full-speed work since the start)."""

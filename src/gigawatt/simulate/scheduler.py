@@ -67,7 +67,7 @@ class Scheduler:
         if (
             not self.queue
             and not self.pass_pending
-            and self._quota_ok(job)
+            and (not self.quotas or self._quota_ok(job))
             and self.world.try_start(job)
         ):
             return

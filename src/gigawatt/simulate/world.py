@@ -52,13 +52,9 @@ class World:
         self.failures_by_cause: dict[str, int] = {}
         self.preemptions = 0
         self.spot_reclaims = 0
-        self.alloc_gpu_s = 0.0
-        self.capacity_gpu_s = 0.0
-        self.training_alloc_gpu_s = 0.0
         self.last_s = 0.0
-        self.away_node_s: dict[str, float] = {}
-        self.busy_gpu_s: dict[str, float] = {}
-        self._training_gpus = 0
+        self._throttle = power.mode == "throttle" and power.cap_kw is not None
+        self._queue_cap = power.mode == "queue" and power.cap_kw is not None
         self.on_sample: list[Callable[[World], None]] = []
         self._uniform = UniformStream(kernel.rng)
 
@@ -67,25 +63,34 @@ class World:
         """Integrate energy and GPU-time up to now (call before any state change)."""
         now = self.kernel.now
         dt = now - self.last_s
-        if dt > 0:
-            busy = 0
-            cap = 0
-            for p in self.pools:
-                busy += p.busy_gpus
-                cap += p.gpus_in_service
-                if p.away_nodes:
-                    self.away_node_s[p.id] = self.away_node_s.get(p.id, 0.0) + p.away_nodes * dt
-                if p.busy_gpus:
-                    self.busy_gpu_s[p.id] = self.busy_gpu_s.get(p.id, 0.0) + p.busy_gpus * dt
-            self.alloc_gpu_s += busy * dt
-            self.capacity_gpu_s += cap * dt
-            self.training_alloc_gpu_s += self._training_gpus * dt
-            self.last_s = now
+        if dt <= 0:
+            return
+        for p in self.pools:
+            p.busy_gpu_s += p.busy_gpus * dt
+            p.train_gpu_s += p.train_gpus * dt
+            p.in_service_gpu_s += p.service_nodes * p.gpus_per_node * dt
+            p.away_node_s += p.away_nodes * dt
+        self.last_s = now
         self.power.advance(now)
+
+    @property
+    def alloc_gpu_s(self) -> float:
+        """GPU-seconds held by jobs and replicas so far."""
+        return sum(p.busy_gpu_s for p in self.pools)
+
+    @property
+    def capacity_gpu_s(self) -> float:
+        """GPU-seconds in service (schedulable) so far."""
+        return sum(p.in_service_gpu_s for p in self.pools)
+
+    @property
+    def training_alloc_gpu_s(self) -> float:
+        """GPU-seconds held by training/batch jobs so far."""
+        return sum(p.train_gpu_s for p in self.pools)
 
     def retune(self) -> None:
         """After a change in busy GPUs: recompute the throttle speed, reschedule if it moved."""
-        if self.power.mode != "throttle" or self.power.cap_kw is None:
+        if not self._throttle:
             return
         speed = self.power.new_speed()
         if abs(speed - self.power.speed) > 1e-12:
@@ -113,32 +118,41 @@ class World:
     def try_start(self, job: Job, keep_out: tuple[Pool, set[int]] | None = None) -> bool:
         """Place and start ``job`` now if some allowed pool has room (and power allows); the
         nodes in ``keep_out`` (a pool and node indices: a reservation) are not used."""
+        gpus = job.gpus
         for pool in self.pools_for(job):
-            if pool.free_gpus < job.gpus or not self.power.fits(job.gpus, pool):
+            if pool.service_nodes * pool.gpus_per_node - pool.busy_gpus < gpus:
+                continue
+            if self._queue_cap and not self.power.fits(gpus, pool):
                 continue
             self.touch()  # integrate the old state up to now before busy GPUs change
             avoid = keep_out[1] if keep_out is not None and keep_out[0] is pool else None
-            alloc = pool.allocate(job, job.gpus, self.topology_aware, avoid)
-            if alloc is None:
-                continue
-            job.pool = pool
-            job.alloc = alloc
-            job.racks = pool.racks_spanned(alloc)
-            now = self.kernel.now
-            if job.first_start_s < 0:
-                job.first_start_s = now
-                job.queue_s = now - job.submit_s
-            job.wait_total_s += now - job.last_queued_s
-            job.seg_start_s = now
-            job.seg_w0 = self.power.work_s  # == work_at(now): touch() just advanced the clock
-            self.running.add(job)
-            self._training_gpus += job.gpus
-            pool.train_gpus += job.gpus
-            self.scheduler.charge(job, +1)
-            self.retune()
-            self._resume(job)
-            return True
+            alloc = pool.allocate(job, gpus, self.topology_aware, avoid)
+            if alloc is not None:
+                self._start(job, pool, alloc)
+                return True
         return False
+
+    def _start(self, job: Job, pool: Pool, alloc: list[tuple[int, int]]) -> None:
+        now = self.kernel.now
+        job.pool = pool
+        job.alloc = alloc
+        job.racks = 1 if len(alloc) == 1 else pool.racks_spanned(alloc)
+        if job.first_start_s < 0:
+            job.first_start_s = now
+            job.queue_s = now - job.submit_s
+        job.wait_total_s += now - job.last_queued_s
+        job.seg_start_s = now
+        job.seg_w0 = self.power.work_s  # == work_at(now): touch() just advanced the clock
+        self.running.add(job)
+        pool.train_gpus += job.gpus
+        if self.scheduler.quotas:
+            self.scheduler.charge(job, +1)
+        if self._throttle:
+            self.retune()
+        job.state = RUNNING
+        job.seg_raw_w = job.seg_w0
+        job.epoch += 1
+        self.kernel.after(job.raw_to_finish() / self.power.speed, self._finish, (job, job.epoch))
 
     def expected_end_s(self, job: Job) -> float:
         """When running ``job`` ends if nothing fails and the speed stays (s); a restarting
@@ -172,21 +186,24 @@ class World:
         job.state = DONE
         job.end_s = self.kernel.now
         self._release(job)
-        self.retune()
-        self.scheduler.request_pass()
+        if self._throttle:
+            self.retune()
+        if self.scheduler.queue:
+            self.scheduler.request_pass()
 
     def _release(self, job: Job) -> None:
+        """Give back ``job``'s GPUs and close its GPU-time ledgers (call after touch())."""
         pool = job.pool
         assert isinstance(pool, Pool)
         pool.release(job, job.alloc)
-        now = self.kernel.now
-        job.gpu_s += job.gpus * (now - job.seg_start_s)
-        job.gpu_w += job.gpus * (self.power.work_at(now) - job.seg_w0)
+        gpus = job.gpus
+        job.gpu_s += gpus * (self.kernel.now - job.seg_start_s)
+        job.gpu_w += gpus * (self.power.work_s - job.seg_w0)  # touch() advanced the work clock
         job.alloc = []
         self.running.discard(job)
-        self._training_gpus -= job.gpus
-        pool.train_gpus -= job.gpus
-        self.scheduler.charge(job, -1)
+        pool.train_gpus -= gpus
+        if self.scheduler.quotas:
+            self.scheduler.charge(job, -1)
 
     def _save_progress(self, job: Job, graceful: bool) -> None:
         """Fold the running segment into ``committed_s``; count the work lost."""

@@ -112,6 +112,8 @@ class Job:
 
     def raw_to_finish(self) -> float:
         """Work-clock seconds from resume to completion (compute plus checkpoint writes)."""
+        if not self.write_s:
+            return self.work_s - self.committed_s
         return (self.work_s - self.committed_s) + self.checkpoints_left() * self.write_s
 
     def committed_after(self, raw: float) -> float:
