@@ -34,7 +34,7 @@ class Pool:
     free: list[int] = field(default_factory=list)
     state: list[int] = field(default_factory=list)
     occupants: list[dict[Any, int]] = field(default_factory=list)
-    by_free: list[set[int]] = field(default_factory=list)
+    by_free: list[set[int]] = field(default_factory=list)  # in-service nodes by free GPUs (1..g)
     rack_full: list[set[int]] = field(default_factory=list)
     racks_by_count: list[set[int]] = field(default_factory=list)
     spares: list[int] = field(default_factory=list)
@@ -99,10 +99,12 @@ class Pool:
     def _set_free(self, node: int, value: int) -> None:
         free = self.free
         old = free[node]
-        by_free = self.by_free
-        by_free[old].discard(node)
+        by_free = self.by_free  # by_free[0] stays empty: full nodes are never searched
+        if old:
+            by_free[old].discard(node)
         free[node] = value
-        by_free[value].add(node)
+        if value:
+            by_free[value].add(node)
         g = self.gpus_per_node
         if (old == g) != (value == g):  # the node joins or leaves its rack's wholly free nodes
             rack = node // self.nodes_per_rack
