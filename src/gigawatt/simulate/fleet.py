@@ -80,6 +80,11 @@ class Pool:
     def free_gpus(self) -> int:
         return self.gpus_in_service - self.busy_gpus
 
+    def free_on(self, nodes: set[int]) -> int:
+        """Free GPUs on those of ``nodes`` that are in service."""
+        free, state = self.free, self.state
+        return sum(free[n] for n in nodes if state[n] == IN_SERVICE)
+
     def _rack_add(self, node: int) -> None:
         rack = node // self.nodes_per_rack
         members = self.rack_full[rack]
@@ -196,17 +201,19 @@ class Pool:
         """``n`` wholly free nodes (fullest racks that suffice first when topology-aware)."""
         full = self.by_free[self.gpus_per_node]
         if avoid:
-            ok = [x for x in full if x not in avoid]
-            if len(ok) < n:
+            if len(full) - len(full & avoid) < n:
                 return None
-            if topology_aware:  # nodes of the racks with most candidates first
-                per_rack: dict[int, int] = {}
-                for x in ok:
-                    per_rack[x // self.nodes_per_rack] = (
-                        per_rack.get(x // self.nodes_per_rack, 0) + 1
-                    )
-                ok.sort(key=lambda x: (-per_rack[x // self.nodes_per_rack], x))
-            return ok[:n]
+            if not topology_aware:
+                return [x for x in full if x not in avoid][:n]
+            chosen: list[int] = []  # the racks with most free nodes first
+            for c in range(self.nodes_per_rack, 0, -1):
+                for r in self.racks_by_count[c]:
+                    for x in self.rack_full[r]:
+                        if x not in avoid:
+                            chosen.append(x)
+                            if len(chosen) == n:
+                                return chosen
+            return None
         if len(full) < n:
             return None
         if not topology_aware:
@@ -229,7 +236,7 @@ class Pool:
                         break
                 if have >= n:
                     break
-        chosen: list[int] = []
+        chosen = []
         for r in racks:
             for node in self.rack_full[r]:
                 chosen.append(node)

@@ -6,7 +6,7 @@ power cap), and after the first blocked job keeps looking at up to ``backfill_de
 Plain backfill is aggressive (no reservation: a backfilled job can delay the blocked head job).
 ``easy_backfill`` is FIFO with EASY backfilling (Lifka 1995; Mu'alem & Feitelson, IEEE TPDS
 12(6), 2001): the head job gets a reservation, the earliest time enough nodes free up for it
-given the running jobs' remaining failure-free run times (:meth:`World.expected_end_s`), on
+given the running jobs' remaining failure-free run times (``Job.end_est_s``), on
 chosen nodes; a later job may start only if it is expected to end by then or leaves the
 reserved nodes alone. Reservations cover GPUs, not power. With preemption on, a blocked job
 may evict lower-priority preemptible jobs.
@@ -61,6 +61,8 @@ class Scheduler:
         self.pass_pending = False
         self.passes = 0
         self.reserved_s: dict[int, float] = {}  # job seq -> start time first reserved (s)
+        self._held_key: tuple[Any, ...] = ()
+        self._held: Reservation | None = None
 
     def submit(self, job: Job) -> None:
         """Start ``job`` at once if nothing waits and it fits; else queue it and ask for a pass."""
@@ -91,6 +93,8 @@ class Scheduler:
         queue = self.queue
         blocked = 0
         held: Reservation | None = None
+        # shapes that did not fit in this pass: starts only take room, so they still do not
+        failed: set[tuple[int, str | None, bool]] = set()
         i = 0
         while i < len(queue):
             if world.free_gpus_total() <= 0 and not self.preemption:
@@ -99,17 +103,20 @@ class Scheduler:
             if not self._quota_ok(job):
                 i += 1
                 continue
-            if world.try_start(job, None if held is None else self._keep_out(job, held)):
-                del queue[i]
-                continue
+            keep_out = None if held is None else self._keep_out(job, held)
+            shape = (job.gpus, job.pool_pref, keep_out is None)
+            if shape not in failed:
+                if world.try_start(job, keep_out):
+                    del queue[i]
+                    continue
+                failed.add(shape)
             if blocked == 0 and self.preemption and self._preempt_for(job) and world.try_start(job):
                 del queue[i]
+                failed.clear()
                 continue
             blocked += 1
             if blocked == 1 and self.easy:
-                held = self.reserve(job)
-                if held is not None:
-                    self.reserved_s.setdefault(job.seq, held[1])
+                held = self._held_for(job)
             if not self.backfill or blocked > self.depth:
                 break
             i += 1
@@ -121,19 +128,28 @@ class Scheduler:
             return None
         return pool, nodes
 
+    def _held_for(self, job: Job) -> Reservation | None:
+        """``job``'s reservation: the last one while nothing unplanned happened, else anew.
+
+        Without surprises (failures, reclaims, repairs, stops, speed changes, serving replicas
+        coming or going) running jobs end when expected and backfilled ones keep off the
+        reserved nodes, so the reservation stays feasible and cannot move earlier.
+        """
+        world = self.world
+        key = (job.seq, world.changes, tuple(p.busy_gpus - p.train_gpus for p in world.pools))
+        if self._held_key != key:
+            self._held_key = key
+            self._held = self.reserve(job)
+            if self._held is not None:
+                self.reserved_s.setdefault(job.seq, self._held[1])
+        return self._held
+
     def reserve(self, job: Job) -> Reservation | None:
         """The earliest start of blocked ``job`` over its pools, and the nodes to hold for it."""
         world = self.world
         best: Reservation | None = None
         for pool in world.pools_for(job):
-            ends = sorted(
-                (
-                    (world.expected_end_s(r), r.seq, r.alloc)
-                    for r in world.running
-                    if r.pool is pool
-                ),
-                key=lambda e: (e[0], e[1]),
-            )
+            ends = sorted([(r.end_est_s, r.seq, r.alloc) for r in world.running if r.pool is pool])
             found = _earliest_fit(pool, job.gpus, ends, world.kernel.now)
             if found is not None and (best is None or found[0] < best[1]):
                 best = (pool, found[0], found[1])
@@ -176,11 +192,17 @@ def _fits_after(pool: Pool, gpus: int, freed: dict[int, int]) -> bool:
     return _fits(pool, gpus, free) is not None
 
 
+def _shape(pool: Pool, gpus: int) -> tuple[int, int]:
+    """(whole nodes, GPUs on one more node) of a job of ``gpus`` in ``pool``."""
+    g = pool.gpus_per_node
+    return divmod(gpus, g) if gpus > g else (0, gpus)
+
+
 def _fits(pool: Pool, gpus: int, changed: dict[int, int]) -> set[int] | None:
     """Nodes that would hold ``gpus`` if the in-service nodes in ``changed`` had that many free
     GPUs (the others as now): whole free nodes plus one for the remainder; None if no fit."""
     g = pool.gpus_per_node
-    whole, rem = divmod(gpus, g) if gpus > g else (0, gpus)
+    whole, rem = _shape(pool, gpus)
     full = [n for n, f in changed.items() if f == g]
     for n in pool.by_free[g]:
         if len(full) >= whole + 1:
@@ -206,16 +228,35 @@ def _fits(pool: Pool, gpus: int, changed: dict[int, int]) -> set[int] | None:
 def _earliest_fit(
     pool: Pool, gpus: int, ends: list[tuple[float, int, list[tuple[int, int]]]], now_s: float
 ) -> tuple[float, set[int]] | None:
-    """Walk the running jobs' expected ends (sorted) until ``gpus`` fit: (time s, nodes)."""
+    """Walk the running jobs' expected ends (sorted) until ``gpus`` fit: (time s, nodes).
+
+    Counts are kept incrementally (wholly free nodes, nodes with room for the remainder), so
+    the walk is linear in the ends visited; the nodes are picked once, by :func:`_fits`.
+    """
+    g = pool.gpus_per_node
+    whole, rem = _shape(pool, gpus)
+    full = len(pool.by_free[g])
+    part = sum(len(pool.by_free[k]) for k in range(rem, g)) if rem else 0
     changed: dict[int, int] = {}
-    nodes = _fits(pool, gpus, changed)
-    if nodes is not None:
-        return now_s, nodes
+
+    def fits() -> bool:
+        return full >= whole and (not rem or part > 0 or full > whole)
+
+    if fits():
+        nodes = _fits(pool, gpus, changed)
+        return None if nodes is None else (now_s, nodes)
     for end_s, _, alloc in ends:
         for n, k in alloc:
-            if pool.state[n] == IN_SERVICE:
-                changed[n] = changed.get(n, pool.free[n]) + k
-        nodes = _fits(pool, gpus, changed)
-        if nodes is not None:
-            return end_s, nodes
+            if pool.state[n] != IN_SERVICE:
+                continue
+            old = changed.get(n, pool.free[n])
+            new = old + k
+            changed[n] = new
+            full += (new == g) - (old == g)
+            if rem:
+                part += (rem <= new < g) - (rem <= old < g)
+        if fits():
+            nodes = _fits(pool, gpus, changed)
+            if nodes is not None:
+                return end_s, nodes
     return None

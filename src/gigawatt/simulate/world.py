@@ -53,6 +53,7 @@ class World:
         self.preemptions = 0
         self.spot_reclaims = 0
         self.last_s = 0.0
+        self.changes = 0  # unplanned changes (failures, reclaims, repairs, stops, speed)
         self._throttle = power.mode == "throttle" and power.cap_kw is not None
         self._queue_cap = power.mode == "queue" and power.cap_kw is not None
         self.on_sample: list[Callable[[World], None]] = []
@@ -95,6 +96,7 @@ class World:
         speed = self.power.new_speed()
         if abs(speed - self.power.speed) > 1e-12:
             self.power.speed = speed
+            self.changes += 1
             for job in self.running:
                 if job.state == RUNNING:
                     self._schedule_finish(job)
@@ -124,8 +126,10 @@ class World:
                 continue
             if self._queue_cap and not self.power.fits(gpus, pool):
                 continue
-            self.touch()  # integrate the old state up to now before busy GPUs change
             avoid = keep_out[1] if keep_out is not None and keep_out[0] is pool else None
+            if avoid and pool.free_gpus - pool.free_on(avoid) < gpus:
+                continue  # not enough room outside the reserved nodes
+            self.touch()  # integrate the old state up to now before busy GPUs change
             alloc = pool.allocate(job, gpus, self.topology_aware, avoid)
             if alloc is not None:
                 self._start(job, pool, alloc)
@@ -152,15 +156,9 @@ class World:
         job.state = RUNNING
         job.seg_raw_w = job.seg_w0
         job.epoch += 1
-        self.kernel.after(job.raw_to_finish() / self.power.speed, self._finish, (job, job.epoch))
-
-    def expected_end_s(self, job: Job) -> float:
-        """When running ``job`` ends if nothing fails and the speed stays (s); a restarting
-        job is assumed to need its whole downtime again (conservative)."""
-        now = self.kernel.now
-        if job.state == RUNNING:
-            return now + max(0.0, job.raw_to_finish() - self._raw_done(job)) / self.power.speed
-        return now + self.downtime_s + job.raw_to_finish() / self.power.speed
+        left_s = job.raw_to_finish() / self.power.speed
+        job.end_est_s = now + left_s
+        self.kernel.after(left_s, self._finish, (job, job.epoch))
 
     def _resume(self, job: Job) -> None:
         job.state = RUNNING
@@ -170,8 +168,9 @@ class World:
     def _schedule_finish(self, job: Job) -> None:
         job.epoch += 1
         done_w = self.power.work_at(self.kernel.now) - job.seg_raw_w
-        left = job.raw_to_finish() - done_w
-        self.kernel.after(max(0.0, left) / self.power.speed, self._finish, (job, job.epoch))
+        left_s = max(0.0, job.raw_to_finish() - done_w) / self.power.speed
+        job.end_est_s = self.kernel.now + left_s
+        self.kernel.after(left_s, self._finish, (job, job.epoch))
 
     def _raw_done(self, job: Job) -> float:
         return self.power.work_at(self.kernel.now) - job.seg_raw_w
@@ -220,6 +219,7 @@ class World:
         if job.state not in (RUNNING, RESTARTING):
             return
         self.touch()
+        self.changes += 1
         self._save_progress(job, graceful)
         job.epoch += 1
         self._release(job)
@@ -236,6 +236,7 @@ class World:
         self._save_progress(job, graceful=False)
         job.state = RESTARTING
         job.epoch += 1
+        job.end_est_s = self.kernel.now + self.downtime_s + job.raw_to_finish() / self.power.speed
         self.kernel.after(self.downtime_s, self._restarted, (job, job.epoch))
 
     def _restarted(self, arg: tuple[Job, int]) -> None:
@@ -270,6 +271,7 @@ class World:
             return  # thinning: a node already out cannot fail
         cause = self.causes[self._pick(self._cause_cum)]
         self.failures += 1
+        self.changes += 1
         self.failures_by_cause[cause.component] = self.failures_by_cause.get(cause.component, 0) + 1
         self.touch()
         if cause.needs_repair:
@@ -307,6 +309,7 @@ class World:
     def _repaired(self, arg: tuple[Pool, int]) -> None:
         pool, node = arg
         self.touch()
+        self.changes += 1
         pool.bring_back(node)
         self.scheduler.request_pass()
 
@@ -335,6 +338,7 @@ class World:
                 return
             self.spot_reclaims += 1
             self.touch()
+            self.changes += 1
             occupants = pool.take_out(node, AWAY)
             for occ in occupants:
                 if isinstance(occ, Job):
@@ -349,6 +353,7 @@ class World:
 
         def back(node: int) -> None:
             self.touch()
+            self.changes += 1
             pool.bring_back(node)
             self.scheduler.request_pass()
 

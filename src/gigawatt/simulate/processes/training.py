@@ -22,6 +22,7 @@ class Job:
     __slots__ = (
         "alloc",
         "committed_s",
+        "end_est_s",
         "end_s",
         "epoch",
         "first_start_s",
@@ -90,6 +91,7 @@ class Job:
         self.pool: object | None = None
         self.first_start_s = -1.0
         self.end_s = -1.0
+        self.end_est_s = -1.0  # expected end while running, if nothing fails (s; World keeps it)
         self.last_queued_s = submit_s
         self.queue_s = -1.0
         self.wait_total_s = 0.0
