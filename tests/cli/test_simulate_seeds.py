@@ -27,3 +27,11 @@ def test_zero_seeds_is_refused(run_cli: Run) -> None:
     code, _, err = run_cli("simulate", str(path), "--seeds", "0")
     assert code == 2
     assert "--seeds" in err
+
+
+def test_seeds_with_out_is_refused(run_cli: Run, tmp_path: Path) -> None:
+    path = REPO / "examples" / "simulate" / "training_cluster.yaml"
+    code, _, err = run_cli("simulate", str(path), "--seeds", "2", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "--seeds" in err and "--out" in err
+    assert not (tmp_path / "o").exists()

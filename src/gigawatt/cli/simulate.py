@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
+from gigawatt.errors import InputError
 
 _KPI_ROWS = (
     ("gpu_utilization", "accelerator utilisation (allocated / in service)"),
@@ -70,6 +71,11 @@ def simulate(
     sc = load_simulation(scenario)
     catalog = cli_catalog(ctx)
     if seeds is not None:
+        if out is not None or report is not None:
+            raise InputError(
+                f"{seeds} seeds give a summary, not one run's files; drop --out/--report",
+                where="seeds",
+            )
         _seeds(sc, catalog, days, sc.seed if seed is None else seed, seeds, as_json)
         return
     if as_json:
