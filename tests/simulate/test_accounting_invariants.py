@@ -34,6 +34,7 @@ def _scenario(
     facility: dict[str, Any] | None = None,
     failures: dict[str, Any] | None = None,
     pool: dict[str, Any] | None = None,
+    scheduler: dict[str, Any] | None = None,
     sample_s: float = 1e9,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def _scenario(
         },
         "failures": failures or {"table": "none"},
         "facility": facility or {},
+        "scheduler": scheduler or {},
         "jobs": jobs or [],
         "job_streams": streams or [],
         "inference": inference or [],
@@ -175,7 +177,7 @@ def _ledgers_agree(res: SimResult, price: float, gco2: float) -> None:
 
 job_st = st.fixed_dictionaries(
     {
-        "gpus": st.sampled_from([1, 2, 4, 8, 16]),
+        "gpus": st.sampled_from([1, 2, 4, 8, 12, 16, 20]),
         "duration_h": st.floats(0.05, 20.0),
         "submit_h": st.floats(0.0, 30.0),
         "checkpoint_interval_min": st.sampled_from([None, 30.0]),
@@ -190,6 +192,7 @@ job_st = st.fixed_dictionaries(
     spot=st.booleans(),
     failure_scale=st.sampled_from([0.0, 300.0]),
     serving=st.booleans(),
+    policy=st.sampled_from(["fifo", "easy_backfill"]),
 )
 def test_totals_equal_the_per_job_and_per_service_ledgers(
     jobs: list[dict[str, Any]],
@@ -197,6 +200,7 @@ def test_totals_equal_the_per_job_and_per_service_ledgers(
     spot: bool,
     failure_scale: float,
     serving: bool,
+    policy: str,
 ) -> None:
     price, gco2 = 2.5, 400.0
     facility: dict[str, Any] = {
@@ -229,6 +233,7 @@ def test_totals_equal_the_per_job_and_per_service_ledgers(
         else {"table": "none"},
         pool=pool,
         sample_s=3600.0,
+        scheduler={"policy": policy},
     )
     _ledgers_agree(res, price, gco2)
     assert 0.0 <= res.kpis["gpu_utilization"] <= 1.0 + 1e-12

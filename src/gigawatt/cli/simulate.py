@@ -22,6 +22,8 @@ _KPI_ROWS = (
     ("queue_time_s_p95", "queue time p95 (s)"),
     ("energy_kwh", "facility energy (kWh)"),
     ("peak_facility_kw", "peak facility power (kW)"),
+    ("power_cap_policy", "power-cap policy"),
+    ("over_power_cap_h", "hours over the power cap"),
     ("cost_usd", "cost (USD)"),
     ("carbon_kg", "carbon (kg CO2e)"),
     ("ttft_s_p95", "TTFT p95 (s)"),
