@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
-from gigawatt.errors import InputError
 
 _KPI_ROWS = (
     ("gpu_utilization", "accelerator utilisation (allocated / in service)"),
@@ -22,8 +21,6 @@ _KPI_ROWS = (
     ("queue_time_s_p95", "queue time p95 (s)"),
     ("energy_kwh", "facility energy (kWh)"),
     ("peak_facility_kw", "peak facility power (kW)"),
-    ("power_cap_policy", "power-cap policy"),
-    ("over_power_cap_h", "hours over the power cap"),
     ("cost_usd", "cost (USD)"),
     ("carbon_kg", "carbon (kg CO2e)"),
     ("ttft_s_p95", "TTFT p95 (s)"),
@@ -42,6 +39,15 @@ def simulate(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")
     ] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds",
+            min=1,
+            help="Run N seeds (from --seed on) in parallel on the local cores; print each "
+            "KPI's mean, sd and range.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
     out: Annotated[
         Path | None,
@@ -53,18 +59,10 @@ def simulate(
         Path | None,
         typer.Option("--report", help="Write a self-contained HTML report with charts."),
     ] = None,
-    seeds: Annotated[
-        int | None,
-        typer.Option(
-            "--seeds",
-            min=1,
-            help="Run N seeds (from --seed on) in parallel on the local cores; print each "
-            "KPI's mean, sd and range.",
-        ),
-    ] = None,
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.cli.simulate_seeds import seeds_command
     from gigawatt.report.simulation import simulation_html
     from gigawatt.simulate.run import simulate as run_sim
     from gigawatt.simulate.run import write_outputs
@@ -73,12 +71,7 @@ def simulate(
     sc = load_simulation(scenario)
     catalog = cli_catalog(ctx)
     if seeds is not None:
-        if out is not None or report is not None:
-            raise InputError(
-                f"{seeds} seeds give a summary, not one run's files; drop --out/--report",
-                where="seeds",
-            )
-        _seeds(sc, catalog, days, sc.seed if seed is None else seed, seeds, as_json)
+        seeds_command(sc, catalog, days, seed, seeds, as_json, out, report)
         return
     if as_json:
         result = run_sim(sc, catalog, days=days, seed=seed, keep_jobs=out is not None)
@@ -148,23 +141,3 @@ def _print(name: str, kpis: dict[str, Any]) -> None:
             )
         )
     print_tables(tables)
-
-
-def _seeds(sc: Any, catalog: Any, days: float | None, first: int, n: int, as_json: bool) -> None:
-    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
-    from gigawatt.report.tables import fmt, print_tables, rows_table
-    from gigawatt.simulate.seeds import simulate_seeds
-
-    res = simulate_seeds(sc, list(range(first, first + n)), catalog, days=days)
-    if as_json:
-        print_json({"scenario": sc.name, "summary": res.summary, "runs": res.runs})
-        return
-    rows = [
-        {"kpi": label, **{k: fmt(v) for k, v in res.summary[key].items()}}
-        for key, label in _KPI_ROWS
-        if key in res.summary
-    ]
-    title = (
-        f"simulate: {sc.name}, {n} seeds from {first} ({res.workers} processes, {res.wall_s:.1f} s)"
-    )
-    print_tables([rows_table(title, ("kpi", "mean", "sd", "min", "max"), rows)])
