@@ -87,7 +87,7 @@ BAD = [
     ("fleet: {pools: [{id: a, system: dgx-h100, nodes: 2, colour: red}]}", "fleet.pools[0].colour"),
     ("fleet: {pools: [{id: a, system: dgx-h999, nodes: 2}]}", "fleet.pools[0].system"),
     (
-        "fleet: {pools: [{id: a, system: dgx-h100, nodes: 2}]}\njobs: [{id: j, gpus: 12, "
+        "fleet: {pools: [{id: a, system: dgx-h100, nodes: 2}]}\njobs: [{id: j, gpus: 24, "
         "duration_h: 1}]",
         "jobs[0].gpus",
     ),

@@ -124,7 +124,8 @@ BAD: list[tuple[str, str, str]] = [
     (
         FLEET + "scheduler: {policy: lifo, backfill: true}\n",
         "4:21",
-        "scheduler.policy = 'lifo': allowed: fifo, priority, sjf; did you mean 'fifo'?",
+        "scheduler.policy = 'lifo': allowed: fifo, priority, sjf, easy_backfill; "
+        "did you mean 'fifo'?",
     ),
     (FLEET + "days: .nan\n", "4:7", "days = nan: must be a finite number"),
     ("fleet:\n  pools: [\n  - id: a\n", "3:3", "expected the node content, but found '-'"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,6 +10,20 @@ import typer
 
 from gigawatt.cli.options import JsonFlag, cli_catalog, print_json
 from gigawatt.cli.progress import QuietFlag, progress_bar
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The flags of one ``gigawatt simulate`` run of a simulation scenario."""
+
+    days: float | None
+    seed: int | None
+    seeds: int | None
+    as_json: bool
+    out: Path | None
+    report: Path | None
+    quiet: bool
+    trace: Path | None
 
 
 def simulate(
@@ -29,6 +44,15 @@ def simulate(
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")
+    ] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds",
+            min=1,
+            help="Run N seeds (from --seed on) in parallel on the local cores; print each "
+            "KPI's mean, sd and range.",
+        ),
     ] = None,
     as_json: JsonFlag = False,
     out: Annotated[
@@ -61,50 +85,44 @@ def simulate(
     from gigawatt.cli.replay import is_plan_scenario, replay_command
 
     if plan is not None or (scenario is not None and is_plan_scenario(scenario)):
-        if trace is not None:
-            typer.echo(
-                "error: --trace: a job trace replays on a simulation scenario, not a plan", err=True
-            )
-            raise typer.Exit(2)
+        for flag, value in (("--trace", trace), ("--seeds", seeds)):
+            if value is not None:
+                typer.echo(f"error: {flag}: applies to a simulation scenario, not a plan", err=True)
+                raise typer.Exit(2)
         replay_command(ctx, scenario, plan, days, seed, as_json, out, report)
         return
     if scenario is None:
         typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)
         raise typer.Exit(2)
-    _simulate_file(ctx, scenario, days, seed, as_json, out, report, quiet, trace)
+    run = _Run(days, seed, seeds, as_json, out, report, quiet, trace)
+    _simulate_file(ctx, scenario, run)
 
 
-def _simulate_file(
-    ctx: typer.Context,
-    scenario: Path,
-    days: float | None,
-    seed: int | None,
-    as_json: bool,
-    out: Path | None,
-    report: Path | None,
-    quiet: bool,
-    trace: Path | None,
-) -> None:
+def _simulate_file(ctx: typer.Context, scenario: Path, run: _Run) -> None:
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.cli.simulate_seeds import seeds_command
     from gigawatt.report.simulation import simulation_html
     from gigawatt.simulate.run import simulate as run_sim
     from gigawatt.simulate.run import write_outputs
     from gigawatt.spec.simulation import load_simulation
 
     sc = load_simulation(scenario)
-    if trace is not None:
-        sc = _with_trace(sc, trace, days)
+    if run.trace is not None:
+        sc = _with_trace(sc, run.trace, run.days)
     catalog = cli_catalog(ctx)
-    with progress_bar(f"simulating {sc.name}", enabled=not (as_json or quiet)) as tick:
+    if run.seeds is not None:
+        seeds_command(sc, catalog, run.days, run.seed, run.seeds, run.as_json, run.out, run.report)
+        return
+    with progress_bar(f"simulating {sc.name}", enabled=not (run.as_json or run.quiet)) as tick:
         result = run_sim(
-            sc, catalog, days=days, seed=seed, keep_jobs=out is not None, progress=tick
+            sc, catalog, days=run.days, seed=run.seed, keep_jobs=run.out is not None, progress=tick
         )
-    if out is not None:
-        write_outputs(result, out)
-    if report is not None:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(simulation_html(sc, result.kpis, result.series), encoding="utf-8")
-    if as_json:
+    if run.out is not None:
+        write_outputs(result, run.out)
+    if run.report is not None:
+        run.report.parent.mkdir(parents=True, exist_ok=True)
+        run.report.write_text(simulation_html(sc, result.kpis, result.series), encoding="utf-8")
+    if run.as_json:
         print_json({"scenario": sc.name, **result.kpis})
         return
     _print(sc.name, result.kpis)

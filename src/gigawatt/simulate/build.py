@@ -73,13 +73,10 @@ def build_pool(spec: PoolSpec, catalog: Any, where: str) -> Pool:
 
 def _check_gpus(gpus: int, pools: list[Pool], where: str) -> None:
     for p in pools:
-        g = p.gpus_per_node
-        if (gpus <= g or gpus % g == 0) and gpus <= (p.nodes - p.spares_target) * g:
+        if gpus <= (p.nodes - p.spares_target) * p.gpus_per_node:
             return
     sizes = ", ".join(
-        f"{p.id}: <= {p.gpus_per_node} or a multiple of it, at most "
-        f"{(p.nodes - p.spares_target) * p.gpus_per_node}"
-        for p in pools
+        f"{p.id}: at most {(p.nodes - p.spares_target) * p.gpus_per_node}" for p in pools
     )
     raise InputError(f"{gpus} GPUs cannot be placed ({sizes})", where=where)
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gigawatt.models.carbon import location_co2_kg
+from gigawatt.simulate.fleet import Pool
+from gigawatt.simulate.power import CAP_POLICY
 from gigawatt.simulate.processes.training import DONE, Job
 
 if TYPE_CHECKING:
@@ -86,14 +88,23 @@ class Recorder:
         )
 
 
+def job_energy_kwh(pool: Pool, gpu_s: float, gpu_w: float, pue: float) -> float:
+    """Facility energy of GPUs held ``gpu_s`` GPU-seconds, ``gpu_w`` of them weighted by the
+    throttle speed (kWh): each GPU's share of node idle power, plus its share of the dynamic
+    power times speed, times PUE (the power model of :mod:`gigawatt.simulate.power`)."""
+    g = pool.gpus_per_node
+    return pue * (gpu_s * pool.idle_kw + gpu_w * (pool.busy_kw - pool.idle_kw)) / g / 3600.0
+
+
 def _job_row(world: World, job: Job, now: float, pue: float, elec: float | None) -> dict[str, Any]:
     pool = job.pool
     gpu_s = job.gpu_s
+    gpu_w = job.gpu_w
     if job.alloc:
         gpu_s += job.gpus * (now - job.seg_start_s)
+        gpu_w += job.gpus * (world.power.work_at(now) - job.seg_w0)
     price = getattr(pool, "price_usd_per_gpu_hour", 0.0)
-    per_gpu_kw = (pool.busy_kw / pool.gpus_per_node) if pool is not None else 0.0  # type: ignore[attr-defined]
-    energy = gpu_s / 3600.0 * per_gpu_kw * pue
+    energy = job_energy_kwh(pool, gpu_s, gpu_w, pue) if isinstance(pool, Pool) else 0.0
     state = "done" if job.state == DONE else "running" if job.alloc else "queued"
     return {
         "id": job.id,
@@ -153,6 +164,8 @@ def _fleet_kpis(world: World, horizon_s: float) -> dict[str, Any]:
         "gpu_utilization": world.alloc_gpu_s / world.capacity_gpu_s
         if world.capacity_gpu_s
         else 0.0,
+        "busy_gpu_hours": world.alloc_gpu_s / 3600.0,
+        "in_service_gpu_hours": world.capacity_gpu_s / 3600.0,
         "goodput": useful_gpu_s / world.training_alloc_gpu_s
         if world.training_alloc_gpu_s
         else None,
@@ -179,7 +192,7 @@ def _gpu_cost_usd(world: World, horizon_s: float) -> float:
         if p.kind in ("owned", "reserved"):  # paid for every hour, used or not
             gpu_s = p.nodes * p.gpus_per_node * horizon_s
         else:  # on-demand and spot: elastic, paid while allocated (assumption)
-            gpu_s = world.busy_gpu_s.get(p.id, 0.0)
+            gpu_s = p.busy_gpu_s
         gpu_cost += gpu_s / 3600.0 * p.price_usd_per_gpu_hour
     return gpu_cost
 
@@ -189,16 +202,31 @@ def _energy_cost_kpis(
 ) -> dict[str, Any]:
     """Facility energy and power, cost (accelerators + energy) and carbon."""
     gpu_cost = _gpu_cost_usd(world, horizon_s)
-    energy = world.power.energy_kwh
+    power = world.power
+    energy = power.energy_kwh
     return {
         "energy_kwh": energy,
+        "energy_idle_kwh": _idle_energy_kwh(world, horizon_s),
         "peak_facility_kw": world.power.peak_kw,
         "avg_facility_kw": energy / (horizon_s / 3600.0),
         "cost_usd": gpu_cost + energy * (elec_usd_per_kwh or 0.0),
         "cost_gpu_usd": gpu_cost,
         "cost_energy_usd": None if elec_usd_per_kwh is None else energy * elec_usd_per_kwh,
         "carbon_kg": None if gco2_per_kwh is None else location_co2_kg(energy, gco2_per_kwh),
+        "power_cap_policy": None if power.cap_kw is None else CAP_POLICY[power.mode],
+        "over_power_cap_h": None if power.cap_kw is None else power.over_cap_s / 3600.0,
     }
+
+
+def _idle_energy_kwh(world: World, horizon_s: float) -> float:
+    """Facility energy of the GPUs no job or replica held: idle in service, spares, in repair
+    (kWh). With the per-job and per-service energies it adds up to ``energy_kwh``."""
+    total = 0.0
+    for p in world.pools:
+        present_node_s = p.nodes * horizon_s - p.away_node_s
+        idle_gpu_s = present_node_s * p.gpus_per_node - p.busy_gpu_s
+        total += idle_gpu_s * p.idle_kw / p.gpus_per_node
+    return world.power.pue * total / 3600.0
 
 
 def _service_kpis(

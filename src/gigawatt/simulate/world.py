@@ -52,13 +52,10 @@ class World:
         self.failures_by_cause: dict[str, int] = {}
         self.preemptions = 0
         self.spot_reclaims = 0
-        self.alloc_gpu_s = 0.0
-        self.capacity_gpu_s = 0.0
-        self.training_alloc_gpu_s = 0.0
         self.last_s = 0.0
-        self.away_node_s: dict[str, float] = {}
-        self.busy_gpu_s: dict[str, float] = {}
-        self._training_gpus = 0
+        self.changes = 0  # unplanned changes (failures, reclaims, repairs, stops, speed)
+        self._throttle = power.mode == "throttle" and power.cap_kw is not None
+        self._queue_cap = power.mode == "queue" and power.cap_kw is not None
         self.on_sample: list[Callable[[World], None]] = []
         self._uniform = UniformStream(kernel.rng)
 
@@ -67,29 +64,39 @@ class World:
         """Integrate energy and GPU-time up to now (call before any state change)."""
         now = self.kernel.now
         dt = now - self.last_s
-        if dt > 0:
-            busy = 0
-            cap = 0
-            for p in self.pools:
-                busy += p.busy_gpus
-                cap += p.gpus_in_service
-                if p.away_nodes:
-                    self.away_node_s[p.id] = self.away_node_s.get(p.id, 0.0) + p.away_nodes * dt
-                if p.busy_gpus:
-                    self.busy_gpu_s[p.id] = self.busy_gpu_s.get(p.id, 0.0) + p.busy_gpus * dt
-            self.alloc_gpu_s += busy * dt
-            self.capacity_gpu_s += cap * dt
-            self.training_alloc_gpu_s += self._training_gpus * dt
-            self.last_s = now
+        if dt <= 0:
+            return
+        for p in self.pools:
+            p.busy_gpu_s += p.busy_gpus * dt
+            p.train_gpu_s += p.train_gpus * dt
+            p.in_service_gpu_s += p.service_nodes * p.gpus_per_node * dt
+            p.away_node_s += p.away_nodes * dt
+        self.last_s = now
         self.power.advance(now)
+
+    @property
+    def alloc_gpu_s(self) -> float:
+        """GPU-seconds held by jobs and replicas so far."""
+        return sum(p.busy_gpu_s for p in self.pools)
+
+    @property
+    def capacity_gpu_s(self) -> float:
+        """GPU-seconds in service (schedulable) so far."""
+        return sum(p.in_service_gpu_s for p in self.pools)
+
+    @property
+    def training_alloc_gpu_s(self) -> float:
+        """GPU-seconds held by training/batch jobs so far."""
+        return sum(p.train_gpu_s for p in self.pools)
 
     def retune(self) -> None:
         """After a change in busy GPUs: recompute the throttle speed, reschedule if it moved."""
-        if self.power.mode != "throttle" or self.power.cap_kw is None:
+        if not self._throttle:
             return
         speed = self.power.new_speed()
         if abs(speed - self.power.speed) > 1e-12:
             self.power.speed = speed
+            self.changes += 1
             for job in self.running:
                 if job.state == RUNNING:
                     self._schedule_finish(job)
@@ -110,31 +117,48 @@ class World:
         self.jobs.append(job)
         self.scheduler.submit(job)
 
-    def try_start(self, job: Job) -> bool:
-        """Place and start ``job`` now if some allowed pool has room (and power allows)."""
+    def try_start(self, job: Job, keep_out: tuple[Pool, set[int]] | None = None) -> bool:
+        """Place and start ``job`` now if some allowed pool has room (and power allows); the
+        nodes in ``keep_out`` (a pool and node indices: a reservation) are not used."""
+        gpus = job.gpus
         for pool in self.pools_for(job):
-            if pool.free_gpus < job.gpus or not self.power.fits(job.gpus, pool):
+            if pool.service_nodes * pool.gpus_per_node - pool.busy_gpus < gpus:
                 continue
-            alloc = pool.allocate(job, job.gpus, self.topology_aware)
-            if alloc is None:
+            if self._queue_cap and not self.power.fits(gpus, pool):
                 continue
-            self.touch()
-            job.pool = pool
-            job.alloc = alloc
-            job.racks = pool.racks_spanned(alloc)
-            now = self.kernel.now
-            if job.first_start_s < 0:
-                job.first_start_s = now
-                job.queue_s = now - job.submit_s
-            job.wait_total_s += now - job.last_queued_s
-            job.seg_start_s = now
-            self.running.add(job)
-            self._training_gpus += job.gpus
-            self.scheduler.charge(job, +1)
-            self.retune()
-            self._resume(job)
-            return True
+            avoid = keep_out[1] if keep_out is not None and keep_out[0] is pool else None
+            if avoid and pool.free_gpus - pool.free_on(avoid) < gpus:
+                continue  # not enough room outside the reserved nodes
+            self.touch()  # integrate the old state up to now before busy GPUs change
+            alloc = pool.allocate(job, gpus, self.topology_aware, avoid)
+            if alloc is not None:
+                self._start(job, pool, alloc)
+                return True
         return False
+
+    def _start(self, job: Job, pool: Pool, alloc: list[tuple[int, int]]) -> None:
+        now = self.kernel.now
+        job.pool = pool
+        job.alloc = alloc
+        job.racks = 1 if len(alloc) == 1 else pool.racks_spanned(alloc)
+        if job.first_start_s < 0:
+            job.first_start_s = now
+            job.queue_s = now - job.submit_s
+        job.wait_total_s += now - job.last_queued_s
+        job.seg_start_s = now
+        job.seg_w0 = self.power.work_s  # == work_at(now): touch() just advanced the clock
+        self.running.add(job)
+        pool.train_gpus += job.gpus
+        if self.scheduler.quotas:
+            self.scheduler.charge(job, +1)
+        if self._throttle:
+            self.retune()
+        job.state = RUNNING
+        job.seg_raw_w = job.seg_w0
+        job.epoch += 1
+        left_s = job.raw_to_finish() / self.power.speed
+        job.end_est_s = now + left_s
+        self.kernel.after(left_s, self._finish, (job, job.epoch))
 
     def _resume(self, job: Job) -> None:
         job.state = RUNNING
@@ -144,8 +168,9 @@ class World:
     def _schedule_finish(self, job: Job) -> None:
         job.epoch += 1
         done_w = self.power.work_at(self.kernel.now) - job.seg_raw_w
-        left = job.raw_to_finish() - done_w
-        self.kernel.after(max(0.0, left) / self.power.speed, self._finish, (job, job.epoch))
+        left_s = max(0.0, job.raw_to_finish() - done_w) / self.power.speed
+        job.end_est_s = self.kernel.now + left_s
+        self.kernel.after(left_s, self._finish, (job, job.epoch))
 
     def _raw_done(self, job: Job) -> float:
         return self.power.work_at(self.kernel.now) - job.seg_raw_w
@@ -160,18 +185,24 @@ class World:
         job.state = DONE
         job.end_s = self.kernel.now
         self._release(job)
-        self.retune()
-        self.scheduler.request_pass()
+        if self._throttle:
+            self.retune()
+        if self.scheduler.queue:
+            self.scheduler.request_pass()
 
     def _release(self, job: Job) -> None:
+        """Give back ``job``'s GPUs and close its GPU-time ledgers (call after touch())."""
         pool = job.pool
         assert isinstance(pool, Pool)
         pool.release(job, job.alloc)
-        job.gpu_s += job.gpus * (self.kernel.now - job.seg_start_s)
+        gpus = job.gpus
+        job.gpu_s += gpus * (self.kernel.now - job.seg_start_s)
+        job.gpu_w += gpus * (self.power.work_s - job.seg_w0)  # touch() advanced the work clock
         job.alloc = []
         self.running.discard(job)
-        self._training_gpus -= job.gpus
-        self.scheduler.charge(job, -1)
+        pool.train_gpus -= gpus
+        if self.scheduler.quotas:
+            self.scheduler.charge(job, -1)
 
     def _save_progress(self, job: Job, graceful: bool) -> None:
         """Fold the running segment into ``committed_s``; count the work lost."""
@@ -188,6 +219,7 @@ class World:
         if job.state not in (RUNNING, RESTARTING):
             return
         self.touch()
+        self.changes += 1
         self._save_progress(job, graceful)
         job.epoch += 1
         self._release(job)
@@ -204,6 +236,7 @@ class World:
         self._save_progress(job, graceful=False)
         job.state = RESTARTING
         job.epoch += 1
+        job.end_est_s = self.kernel.now + self.downtime_s + job.raw_to_finish() / self.power.speed
         self.kernel.after(self.downtime_s, self._restarted, (job, job.epoch))
 
     def _restarted(self, arg: tuple[Job, int]) -> None:
@@ -238,6 +271,7 @@ class World:
             return  # thinning: a node already out cannot fail
         cause = self.causes[self._pick(self._cause_cum)]
         self.failures += 1
+        self.changes += 1
         self.failures_by_cause[cause.component] = self.failures_by_cause.get(cause.component, 0) + 1
         self.touch()
         if cause.needs_repair:
@@ -275,6 +309,7 @@ class World:
     def _repaired(self, arg: tuple[Pool, int]) -> None:
         pool, node = arg
         self.touch()
+        self.changes += 1
         pool.bring_back(node)
         self.scheduler.request_pass()
 
@@ -303,6 +338,7 @@ class World:
                 return
             self.spot_reclaims += 1
             self.touch()
+            self.changes += 1
             occupants = pool.take_out(node, AWAY)
             for occ in occupants:
                 if isinstance(occ, Job):
@@ -317,6 +353,7 @@ class World:
 
         def back(node: int) -> None:
             self.touch()
+            self.changes += 1
             pool.bring_back(node)
             self.scheduler.request_pass()
 

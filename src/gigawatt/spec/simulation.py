@@ -100,9 +100,12 @@ class FailureSpec(SpecModel):
 
 
 class SchedulerSpec(SpecModel):
-    """Queue policy, backfill, preemption, topology awareness and per-team GPU quotas."""
+    """Queue policy, backfill, preemption, topology awareness and per-team GPU quotas.
 
-    policy: Literal["fifo", "priority", "sjf"] = "fifo"
+    ``easy_backfill``: FIFO with EASY backfill (the head job's start is reserved).
+    """
+
+    policy: Literal["fifo", "priority", "sjf", "easy_backfill"] = "fifo"
     backfill: bool = True
     backfill_depth: Count = Field(default=64, ge=0)
     preemption: bool = False

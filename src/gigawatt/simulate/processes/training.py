@@ -22,10 +22,12 @@ class Job:
     __slots__ = (
         "alloc",
         "committed_s",
+        "end_est_s",
         "end_s",
         "epoch",
         "first_start_s",
         "gpu_s",
+        "gpu_w",
         "gpus",
         "id",
         "interruptions",
@@ -42,6 +44,7 @@ class Job:
         "racks",
         "seg_raw_w",
         "seg_start_s",
+        "seg_w0",
         "seq",
         "state",
         "submit_s",
@@ -88,10 +91,13 @@ class Job:
         self.pool: object | None = None
         self.first_start_s = -1.0
         self.end_s = -1.0
+        self.end_est_s = -1.0  # expected end while running, if nothing fails (s; World keeps it)
         self.last_queued_s = submit_s
         self.queue_s = -1.0
         self.wait_total_s = 0.0
         self.gpu_s = 0.0
+        self.gpu_w = 0.0  # GPU x work-clock seconds held (GPU-s weighted by throttle speed)
+        self.seg_w0 = 0.0
         self.lost_s = 0.0
         self.interruptions = 0
         self.preemptions = 0
@@ -108,6 +114,8 @@ class Job:
 
     def raw_to_finish(self) -> float:
         """Work-clock seconds from resume to completion (compute plus checkpoint writes)."""
+        if not self.write_s:
+            return self.work_s - self.committed_s
         return (self.work_s - self.committed_s) + self.checkpoints_left() * self.write_s
 
     def committed_after(self, raw: float) -> float:
