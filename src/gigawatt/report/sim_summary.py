@@ -62,6 +62,8 @@ KEY_FIGURES: tuple[tuple[str, tuple[Row, ...]], ...] = (
             ("energy_kwh", "facility energy", format_energy_kwh),
             ("avg_facility_kw", "average facility power", format_power_kw),
             ("peak_facility_kw", "peak facility power", format_power_kw),
+            ("power_cap_policy", "power cap policy", str),
+            ("over_power_cap_h", "time over the power cap", lambda h: format_duration(h * 3600.0)),
             ("cost_gpu_usd", "accelerator cost", format_usd),
             ("cost_energy_usd", "energy cost", format_usd),
             ("cost_usd", "total cost", format_usd),

@@ -51,37 +51,21 @@ class Kernel:
         """Number of scheduled (possibly stale) events."""
         return len(self._heap)
 
-    def run(
-        self,
-        until_s: float,
-        progress: Callable[[float], None] | None = None,
-        progress_every: int = 200_000,
-    ) -> int:
-        """Process events with time <= ``until_s``; return how many ran in this call.
-
-        ``progress(now_s)`` is called every ``progress_every`` events (for a progress bar). The
-        clock ends at ``until_s`` (or at the last event if the heap empties earlier).
-        """
+    def run(self, until_s: float) -> int:
+        """Process events with time <= ``until_s``; return how many ran in this call. The
+        clock ends at ``until_s`` (or at the last event if the heap empties earlier); a progress
+        bar is a periodic event of its own (:func:`gigawatt.simulate.run.simulate`)."""
         heap = self._heap
         pop = _pop
         count = 0
-        if progress is None:
-            while heap:
-                ev = pop(heap)
-                if ev[0] > until_s:
-                    _push(heap, ev)
-                    break
-                self.now = ev[0]
-                ev[3](ev[4])
-                count += 1
-        else:
-            while heap and heap[0][0] <= until_s:
-                time_s, _, _, handler, arg = pop(heap)
-                self.now = time_s
-                handler(arg)
-                count += 1
-                if count % progress_every == 0:
-                    progress(time_s)
+        while heap:
+            ev = pop(heap)
+            if ev[0] > until_s:
+                _push(heap, ev)
+                break
+            self.now = ev[0]
+            ev[3](ev[4])
+            count += 1
         self.now = max(self.now, until_s) if not heap or heap[0][0] > until_s else self.now
         self.events += count
         return count
