@@ -83,9 +83,7 @@ def test_startup_puts_its_chat_peaks_on_a_service_by_default() -> None:
     assert [a["workload"] for a in services] == ["support-chat"]
     assert 0 < services[0]["share"] < 0.5
     assert "per-token" in d["explanations"]["support-chat"]
-    spec = load_scenario(EXAMPLES / "startup.yaml").model_copy(
-        update={"per_token_services": False}
-    )
+    spec = load_scenario(EXAMPLES / "startup.yaml").model_copy(update={"per_token_services": False})
     alone = plan_scenario(spec, load_catalog()).to_dict()
     assert all(a["pricing_model"] != "per_token" for a in alone["assignments"])
     assert alone["total_cost_usd"] > d["total_cost_usd"]
