@@ -51,8 +51,24 @@ def test_missing_price_uses_the_area_average_with_a_note(bundled: Any) -> None:
     )
     assert note is not None and "region in" in note and "asia" in note
     # a cloud region without its own price inherits neither price (country has none) nor area
-    got = region_value_or_fallback(bundled, "hyperstack:canada-1", "electricity_usd_per_kwh")
-    assert got is not None and "north-america" in str(got[3])
+    got = region_value_or_fallback(bundled, "gcp:asia-northeast1", "electricity_usd_per_kwh")
+    assert got is not None and "asia" in str(got[3])
+
+
+def test_countries_priced_in_issue_19_carry_their_own_figure(bundled: Any) -> None:
+    """Issue 19 priced ca, cn, kr, tw, sa and Hyperstack's Montréal site from sourced tariffs and
+    statistics: they no longer fall back to the continent average, and every local-currency
+    figure names its exchange rate and source in the row's assumptions."""
+    for region in ("ca", "cn", "kr", "tw", "sa", "hyperstack:canada-1"):
+        value, low, high, note = region_value_or_fallback(
+            bundled, region, "electricity_usd_per_kwh"
+        )
+        assert note is None and 0.03 < value == low == high < 0.2, region
+        row = bundled.get("regions", region)
+        said = [a for a in row["assumptions"].split(" | ") if a.startswith("electricity")]
+        assert said, region
+        if region != "cn":  # cn's statistic is published in USD
+            assert "/USD" in said[0] and ("Federal Reserve" in said[0] or "IMF" in said[0])
 
 
 def test_deleting_a_price_never_makes_a_region_cheaper_at_the_high_end(bundled: Any) -> None:

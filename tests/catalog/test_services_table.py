@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,27 @@ def test_rows_are_sourced_priced_and_reference_catalog_models(catalog: Any) -> N
         for col in PRICE_COLUMNS:
             assert row[col] > 0, (row["id"], col)
         assert row["model"] in catalog.tables["models"]
+
+
+def test_issue_19_platforms_and_qwen3_are_offered(catalog: Any) -> None:
+    """Groq (the platform the seed claim names) sells Llama 3.1 8B and Qwen3 30B-A3B has a
+    per-token offer: each priced from a dated, pinned or official source, output dearer than
+    input, a cached-input price never above the input price."""
+    groq = catalog.get("services", "groq-llama-3.1-8b")
+    assert (groq["venue"], groq["model"]) == ("groq", "llama-3.1-8b")
+    assert (groq["input_usd_per_m_tokens"], groq["output_usd_per_m_tokens"]) == (0.05, 0.08)
+    assert re.search(
+        r"github:pydantic/genai-prices@[0-9a-f]{40}:prices/providers/groq.yml", groq["source"]
+    )
+    qwen = [r for r in catalog.rows("services") if r["model"] == "qwen3-30b-a3b"]
+    assert qwen and all(r["precision"] == "fp8" for r in qwen)
+    for venue in ("groq", "cloudflare"):
+        row = catalog.get("venues", venue)
+        assert row["source"].startswith("https://") and row["as_of"]
+    for row in catalog.rows("services"):
+        cached = row["cached_input_usd_per_m_tokens"]
+        assert cached is None or 0 < cached <= row["input_usd_per_m_tokens"], row["id"]
+        assert row["output_usd_per_m_tokens"] >= row["input_usd_per_m_tokens"], row["id"]
 
 
 def test_sanity_cases_cover_every_row_and_pass(catalog: Any) -> None:

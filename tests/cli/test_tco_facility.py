@@ -64,7 +64,7 @@ def test_tco_readable_and_options(run_cli: Run) -> None:
         ("--accelerator", "h100-sxx", "--count", "8"),
         ("--accelerator", "h100-sxm", "--count", "0"),
         ("--accelerator", "h100-sxm", "--count", "8", "--utilization", "1.5"),
-        ("--accelerator", "h100-sxm", "--count", "8", "--region", "ca"),
+        ("--accelerator", "h100-sxm", "--count", "8", "--region", "jp"),
         ("--accelerator", "h100-pcie", "--count", "8"),
     ],
 )

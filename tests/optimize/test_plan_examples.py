@@ -54,6 +54,41 @@ def plan_dict(name: str) -> dict[str, Any]:
     return _RESULTS[name]
 
 
+def check_service_assignment(a: dict[str, Any]) -> None:
+    """A per-token service placement: no accelerators or energy of ours, billed per token at the
+    catalog price of a service of the same model (cost between the input and output price times
+    the tokens it serves), carbon estimated, not zero."""
+    from gigawatt.catalog import load_catalog
+
+    row = load_catalog().tables["services"][a["offer"]]
+    assert (a["accelerator"], a["count"], a["mean_count"]) == ("per-token", 0, 0.0)
+    assert a["energy_kwh"] == 0.0 and a["power_kw"] == 0.0
+    assert (a["venue"], a["region"]) == (row["venue"], row["region"])
+    assert a["cost_usd"] > 0 and a["co2_location_kg"] > 0
+    low = min(row["input_usd_per_m_tokens"], row["output_usd_per_m_tokens"])
+    high = max(row["input_usd_per_m_tokens"], row["output_usd_per_m_tokens"])
+    assert f"{low:g}" in a["basis"] and f"{high:g}" in a["basis"]
+
+
+def test_startup_puts_its_chat_peaks_on_a_service_by_default() -> None:
+    """Services are weighed by default (scenario ``per_token_services`` true): the startup's
+    bursty chat sends a small slice (its peak hours) to a per-token service, and the opt-out
+    plans self-hosting only at a higher total."""
+    from gigawatt.catalog import load_catalog
+    from gigawatt.optimize.plan import plan_scenario
+    from gigawatt.spec import load_scenario
+
+    d = plan_dict("startup")
+    services = [a for a in d["assignments"] if a["pricing_model"] == "per_token"]
+    assert [a["workload"] for a in services] == ["support-chat"]
+    assert 0 < services[0]["share"] < 0.5
+    assert "per-token" in d["explanations"]["support-chat"]
+    spec = load_scenario(EXAMPLES / "startup.yaml").model_copy(update={"per_token_services": False})
+    alone = plan_scenario(spec, load_catalog()).to_dict()
+    assert all(a["pricing_model"] != "per_token" for a in alone["assignments"])
+    assert alone["total_cost_usd"] > d["total_cost_usd"]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_example_plans_are_feasible_and_checked(name: str) -> None:
     d = plan_dict(name)
@@ -64,7 +99,10 @@ def test_example_plans_are_feasible_and_checked(name: str) -> None:
     for a in d["assignments"]:
         assert set(a) >= ASSIGNMENT_FIELDS
         assert a["slo_met"] is True
-        assert a["count"] > 0
+        if a["pricing_model"] == "per_token":
+            check_service_assignment(a)
+        else:
+            assert a["count"] > 0
     assert sum(a["cost_usd"] for a in d["assignments"]) == pytest.approx(d["total_cost_usd"])
     assert sum(a["co2_location_kg"] for a in d["assignments"]) == pytest.approx(
         d["total_co2_location_kg"]
@@ -107,6 +145,33 @@ def test_enterprise_respects_residency() -> None:
     d = plan_dict("enterprise-hybrid")
     regions = {a["workload"]: a["region"] for a in d["assignments"]}
     assert regions["claims-agent"] in ("fr", "de")
+    assert all(a["pricing_model"] != "per_token" for a in d["assignments"])
+
+
+def test_enterprise_eu_residency_keeps_services_without_published_residency_out() -> None:
+    """Services are weighed by default, but every enterprise workload is EU-only: the platforms
+    that serve its models (DeepInfra, Fireworks, Together) publish no in-region processing, so
+    adding them as venues leaves the plan as it was and each of their services is set aside
+    (residency unknown, or outside the workload's allowed regions)."""
+    from gigawatt.catalog import load_catalog
+    from gigawatt.optimize.plan import plan_scenario
+    from gigawatt.spec import load_scenario
+
+    spec = load_scenario(EXAMPLES / "enterprise-hybrid.yaml")
+    wider = spec.model_copy(
+        update={"venues": [*(spec.venues or []), "deepinfra", "fireworks", "together"]}
+    )
+    result = plan_scenario(wider, load_catalog(), explain=False)
+    assert result.check["ok"], result.check["violations"]
+    rejected = [o for o in result.table.rejected if o.payment == "service"]
+    assert rejected and not [o for o in result.table.options if o.payment == "service"]
+    why = {o.detail.split(": ", 1)[1] for o in rejected}
+    assert why <= {
+        "the provider publishes no in-region processing (residency unknown)",
+        "region us not in the workload's regions",
+    }
+    assert "the provider publishes no in-region processing (residency unknown)" in why
+    assert result.total_cost_usd == pytest.approx(plan_dict("enterprise-hybrid")["total_cost_usd"])
 
 
 def test_cli_json_markdown_and_report(

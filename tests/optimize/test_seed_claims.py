@@ -461,25 +461,33 @@ def test_i_hybrid_steady_base_committed_bursts_rented() -> None:
 
 
 def test_j_token_priced_services_are_weighed_against_self_hosting() -> None:
-    """(j) Self-hosting vs token-priced AI services (issue 19): without ``per_token_services``
-    the planner self-hosts as before; with it, the one service among the scenario's candidate
-    venues (Bedrock, at aws) is weighed and the explanation gives the volumes where each side
-    wins for sure. At this volume a bought H100 costs less than Bedrock's 0.22 USD/1M tokens:
-    the data answers the claim for these venues (the cheaper platforms are not candidates).
-    A venue that is not in the catalog (Groq) stays an input error."""
-    _, result = plan(SEED / "j-ai-services.yaml")
-    for r in rows(result):
-        assert r["count"] > 0 and r["accelerator"]
-    spec = scenario(SEED / "j-ai-services.yaml").model_copy(update={"per_token_services": True})
+    """(j) Self-hosting vs token-priced AI services (issue 19). Services are weighed by default:
+    the one service among the scenario's candidate venues (Bedrock, at aws) is weighed and the
+    explanation gives the volumes where each side wins for sure; at this volume a bought H100
+    costs less than Bedrock's 0.22 USD/1M tokens. With ``per_token_services: false`` the planner
+    self-hosts without weighing any. Adding Groq (0.05/0.08 USD per 1M tokens) to the venues
+    answers the claim for the platform it names: the whole assistant moves to the service. A venue
+    that is not in the catalog stays an input error."""
+    spec = scenario(SEED / "j-ai-services.yaml")
     weighed = plan_scenario(spec, catalog())
     assert weighed.check["ok"], weighed.check["violations"]
+    for r in rows(weighed):
+        assert r["count"] > 0 and r["accelerator"]
     services = {o.offer for o in weighed.table.options if o.payment == "service"}
     assert services == {"bedrock-llama-3.1-8b"}
     why = weighed.explanations["rag-assistant"]
     assert "per-token bedrock-llama-3.1-8b" in why and "(break-even)" in why
     assert "so self-hosting is cheaper at this volume" in why
-    bad = scenario(SEED / "j-ai-services.yaml")
-    bad = bad.model_copy(update={"venues": [*(bad.venues or []), "groq"]})
+    alone = plan_scenario(spec.model_copy(update={"per_token_services": False}), catalog())
+    assert not [o for o in alone.table.options if o.payment == "service"]
+    assert alone.total_cost_usd == pytest.approx(weighed.total_cost_usd)
+    groq = spec.model_copy(update={"venues": [*(spec.venues or []), "groq"]})
+    fast = plan_scenario(groq, catalog())
+    assert fast.check["ok"], fast.check["violations"]
+    assert [(r["offer"], r["share"]) for r in rows(fast)] == [("groq-llama-3.1-8b", 1.0)]
+    assert "so the service is cheaper at this volume" in fast.explanations["rag-assistant"]
+    assert float(fast.total_cost_usd or 0.0) < float(weighed.total_cost_usd or 0.0)
+    bad = spec.model_copy(update={"venues": [*(spec.venues or []), "cerebras"]})
     with pytest.raises(InputError, match="venues"):
         check_scenario_refs(bad, catalog())
 

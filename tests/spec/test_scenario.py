@@ -778,3 +778,28 @@ def test_docs_mention_every_field() -> None:
     )
     assert missing == []
     assert all(f"`{kind}`" in text for kind in KINDS)
+
+
+def test_per_token_services_default_on_and_false_opts_out() -> None:
+    """Issue 19: services are weighed unless the scenario says ``per_token_services: false``; the
+    JSON Schema documents the same default."""
+    base = {
+        "name": "svc",
+        "workloads": [
+            {
+                "name": "chat",
+                "kind": "online_inference",
+                "model": "llama-3.1-8b",
+                "qps": 1,
+                "input_tokens_per_request": 500,
+                "output_tokens_per_request": 100,
+                "slo": {"p95_ttft_s": 1.0, "p95_tpot_s": 0.05},
+            }
+        ],
+    }
+    assert parse_scenario(copy.deepcopy(base)).per_token_services is True
+    off = parse_scenario({**copy.deepcopy(base), "per_token_services": False})
+    assert off.per_token_services is False
+    assert scenario_json_schema()["properties"]["per_token_services"]["default"] is True
+    with pytest.raises(InputError, match="per_token_services"):
+        parse_scenario({**copy.deepcopy(base), "per_token_services": "maybe"})

@@ -76,9 +76,10 @@ for the plan the row names; a `_low`/`_high` end is another source's figure wher
 disagree; an empty cell is unknown (a cached-input price not published is billed as input).
 `region` is where requests are processed; unless `residency_published` is true the service
 qualifies only for workloads without `allowed_jurisdictions`. `gigawatt infer` and `gigawatt tco
---model` show these services beside self-hosting with break-even volumes; `gigawatt plan` places
-workloads on them when the scenario sets `per_token_services: true`
-(docs/models/economics.md, "Token-priced services")."""
+--model` show these services beside self-hosting with break-even volumes; `gigawatt plan` weighs
+them by default and places workloads on them where they cost less (scenario
+`per_token_services: false` plans self-hosting only; docs/models/economics.md, "Token-priced
+services")."""
 
 
 def _pricing_families() -> str:

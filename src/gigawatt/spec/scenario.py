@@ -178,10 +178,11 @@ class Scenario(SpecModel):
         None, min_length=1, description="Candidate offer ids (see `venues`)."
     )
     per_token_services: bool = Field(
-        False,
+        True,
         description=(
             "Also consider per-token AI services (catalog `services`) for inference workloads: "
-            "those of the candidate venues (every venue when `venues` and `offers` are null)."
+            "those of the candidate venues (every venue when `venues` and `offers` are null); "
+            "false plans self-hosting only."
         ),
     )
     limits: Limits = Field(default_factory=Limits, description="Budget, power and capacity caps.")
