@@ -101,3 +101,22 @@ def test_reduced_cost_bounds_keep_every_optimal_plan(table: OptionTable) -> None
     assert status == "optimal"
     upper = _reduced_cost_bounds(m, z_lp, duals, bound, cold.objective)
     assert np.all(cold.z <= upper + 1e-6)
+
+
+def test_the_start_never_hides_a_better_optimum() -> None:
+    """HiGHS 1.16 reports the optimum's objective (5) but returns the start's columns (6) on
+    this table when given a start; the solve must return the optimum's columns."""
+    options = [
+        synthetic_option(0, 0, 1.0, 2.0, 1, True),
+        synthetic_option(1, 0, 1.0, 1.0, 2, True),
+        synthetic_option(2, 0, 1.0, 2.0, 2, False),
+        synthetic_option(3, 1, 1.0, 2.0, 1, False),
+        synthetic_option(4, 1, 1.0, 1.5, 1, False),
+    ]
+    table = capped_table(options, 2, 1.0)
+    m = build_model(table)
+    cold = solve_model(m, table, mip_rel_gap=1e-9, backend="scipy")
+    warm = solve_model(m, table, mip_rel_gap=1e-9, backend="highspy")
+    assert cold.cost_usd == pytest.approx(5.0)
+    assert warm.cost_usd == pytest.approx(cold.cost_usd)
+    assert float(np.dot(m.c, warm.z)) == pytest.approx(5.0)
