@@ -235,6 +235,9 @@ def add_service_rows(
 ) -> None:
     """Append every (inference workload, catalog service of its model) pair to ``options`` (it
     qualifies) or ``rejected`` (it does not), with the carbon estimate's basis in ``notes``."""
+    by_workload: dict[int, list[TableOption]] = {}
+    for o in (*options, *rejected):
+        by_workload.setdefault(o.workload_index, []).append(o)
     for wi, w in enumerate(scenario.workloads):
         load = service_load(w)
         rows = [
@@ -242,17 +245,27 @@ def add_service_rows(
         ]
         if load is None or not rows:
             continue
-        mine = [o for o in (*options, *rejected) if o.workload_index == wi]
-        kwh = kwh_per_m_tokens(mine, load)
+        kwh = kwh_per_m_tokens(by_workload.get(wi, []), load)
         for row in rows:
-            grid = grid_gco2_per_kwh(row["region"]) or 0.0
+            grid = grid_gco2_per_kwh(row["region"])
             tokens = load.peak_per_s * load.tokens_per_request * 3600.0
             tokens *= (scenario.horizon_days - w.start_day) * HOURS_PER_DAY
-            co2 = svc.service_co2_kg(tokens, kwh or 0.0, grid) / SERVICE_UNITS
-            why_not = exclusion(catalog, w, row, load)
+            why_not = exclusion(catalog, w, row, load) or _carbon_unknown(kwh, grid, row)
+            co2 = 0.0 if why_not else svc.service_co2_kg(tokens, kwh or 0.0, grid or 0.0)
+            co2 /= SERVICE_UNITS
             target = options if why_not is None else rejected
             target.append(service_option(scenario, wi, row, load, co2, len(options), why_not))
-        notes.append(_carbon_note(w.name, kwh))
+        if kwh is not None:
+            notes.append(_carbon_note(w.name, kwh))
+
+
+def _carbon_unknown(kwh: float | None, grid: float | None, row: Row) -> str | None:
+    """Why a service's carbon cannot be estimated (unknown is never counted as zero)."""
+    if kwh is None:
+        return "no self-hosted option of the workload to base its energy per token on"
+    if grid is None:
+        return f"grid intensity of its region {row['region']} unknown"
+    return None
 
 
 def _candidate(scenario: Scenario, row: Row) -> bool:
@@ -265,13 +278,8 @@ def _candidate(scenario: Scenario, row: Row) -> bool:
     return row["venue"] in scenario.venues
 
 
-def _carbon_note(workload: str, kwh: float | None) -> str:
+def _carbon_note(workload: str, kwh: float) -> str:
     """The labelled assumption behind a workload's service carbon estimate."""
-    if kwh is None:
-        return (
-            f"assumption: per-token services of {workload} carry no carbon estimate (no "
-            "self-hosted option to base it on); counted as 0 kgCO2e, unknown"
-        )
     low, high = SERVICE_ENERGY_RANGE
     return (
         f"assumption: carbon of per-token services for {workload} is estimated, not published: "

@@ -65,6 +65,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.evaluate.table import WHOLE_LEVEL_UNITS_UP_TO, WHOLE_UNIT_TOL, OptionTable
+from gigawatt.evaluate.table_services import SERVICE_PAYMENT
 from gigawatt.optimize.tolerances import ROUNDOFF
 
 F64 = NDArray[np.float64]
@@ -196,8 +197,9 @@ def _active_sets(
 
 
 def define_variables(table: OptionTable) -> Model:
-    """Columns ``x`` (share, [0, 1], integer for training), ``n`` (units, integer >= 0) and ``N``
-    (pool accelerators, integer >= 0; the owned count is a row, so that it can be relaxed)."""
+    """Columns ``x`` (share, [0, 1], integer for training), ``n`` (units, integer >= 0; continuous
+    for a per-token service, which holds no accelerators) and ``N`` (pool accelerators, integer
+    >= 0; the owned count is a row, so that it can be relaxed)."""
     m = Model(len(table.options), list(table.pools))
     nv = m.n_vars
     m.c = np.zeros(nv)
@@ -207,6 +209,8 @@ def define_variables(table: OptionTable) -> Model:
     for o in table.options:
         m.ub[m.x(o.index)] = 1.0
         m.integrality[m.x(o.index)] = 0 if o.splittable else 1
+        if o.payment == SERVICE_PAYMENT:  # a per-token service's slices of the peak: fluid
+            m.integrality[m.n(o.index)] = 0
     m.periods = periods(table)
     blocks = len(table.block_share)
     for o in table.options:

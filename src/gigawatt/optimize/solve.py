@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from gigawatt.errors import GigawattError
 from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.optimize.build import Model, co2_coefficients, cost_coefficients
-from gigawatt.optimize.tolerances import FEASIBILITY_TOL
+from gigawatt.optimize.tolerances import FEASIBILITY_TOL, ROUNDOFF
 from gigawatt.optimize.warm import warm_start
 
 F64 = NDArray[np.float64]
@@ -393,7 +393,8 @@ def solution_from_vector(
     busiest period draws (free owned pools may come back larger), totals from the table."""
     z = np.array(z, dtype=float)
     k = m.n_options
-    z[k : 2 * k] = np.rint(z[k : 2 * k])
+    n = z[k : 2 * k]  # whole units; continuous ones (per-token slices) rounded up, never down
+    z[k : 2 * k] = np.where(m.integrality[k : 2 * k] == 1, np.rint(n), np.ceil(n - ROUNDOFF))
     tail = 2 * k + len(m.pool_keys)
     whole = tail + np.flatnonzero(m.integrality[tail:])
     z[whole] = np.rint(z[whole])
