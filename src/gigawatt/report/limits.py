@@ -16,7 +16,8 @@ The rule (:func:`findings`), in order; the first finding that applies is the bin
 3. **Work lost**: a throttling power cap took at least :data:`LOSS_SHARE` of allocated
    GPU-time; failures or spot reclaims took at least that share of the fleet's GPU-time out of
    service; or training goodput fell below ``1 - LOSS_SHARE``.
-4. Otherwise nothing bound the factory: it had headroom.
+4. Otherwise nothing bound the factory: it had headroom (the reason holding the most queued
+   GPU-hours, if any, is still named).
 
 Thresholds are judgement calls stated here, not measured constants.
 """
@@ -105,7 +106,19 @@ def findings(f: LimitFacts) -> list[Finding]:
         said.append("every service met its latency objectives")
     said.append(f"{format_share(1.0 - f.utilization)} of the accelerator time was spare")
     head = ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
-    return [Finding("none", f"Nothing held this factory back: {head}.")]
+    held = {r: v for r, v in f.queued_gpu_h.items() if v > 0}
+    if not held:
+        return [Finding("none", f"Nothing held this factory back: {head}.")]
+    reason = max(held, key=lambda r: held[r])
+    return [
+        Finding(
+            "none",
+            f"Nothing held this factory back for long: {head}; the {REASON_CAUSE[reason]} "
+            f"held queued jobs ({format_gpu_hours(held[reason])}, "
+            f"{format_share(held[reason] / sum(held.values()))} of queued GPU-hours) but "
+            "their waits stayed short.",
+        )
+    ]
 
 
 def _queue_findings(f: LimitFacts) -> list[Finding]:

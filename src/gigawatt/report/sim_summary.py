@@ -143,7 +143,7 @@ def summary_sentences(kpis: dict[str, Any], binding: Finding) -> list[str]:
         + (f", emitting {format_carbon_kg(carbon)}." if carbon is not None else ".")
     )
     out.append(
-        "Nothing bound this factory: it had headroom."
+        binding.sentence
         if binding.cause == "none"
         else f"Binding limit: {binding.cause} (see what limited this factory, below)."
     )
