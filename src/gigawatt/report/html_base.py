@@ -44,9 +44,29 @@ def html_table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def plain_tick(value: float, _pos: object = None) -> str:
+    """A tick label without offset or scientific notation: thousands separated, else ``%g``."""
+    if abs(value) >= 1000.0:
+        return f"{value:,.0f}"
+    return f"{value:g}"
+
+
+def _plain_axes(fig: Any) -> None:
+    """Linear axes of ``fig`` labelled by :func:`plain_tick` (never "1e6" above the axis)."""
+    # deferred: optional extra gigawatt[report] (matplotlib), present when a figure exists
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(FuncFormatter(plain_tick))
+
+
 def svg(fig: Any) -> str:
     """``fig`` as an inline ``<svg>`` element: no XML prolog, no metadata block (its date and
-    its RDF namespace addresses), so the page is reproducible and names no outside address."""
+    its RDF namespace addresses), so the page is reproducible and names no outside address;
+    linear axes in plain numbers (:func:`plain_tick`)."""
+    _plain_axes(fig)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     out = buf.getvalue()
