@@ -1,12 +1,13 @@
 """Per-workload results of a plan replay, next to the plan's estimate, and where the plan's static
 assumptions break.
 
-Serving latencies pool the samples of a workload's placements, each placement weighted by its
-planned share of the traffic. Cost, energy and carbon of serving follow the replicas held hour by
-hour (committed: the planned count; pay-per-use: following demand) at the placement's price, busy
-accelerator power and its region's PUE and grid intensity; those of jobs follow the
-accelerator-hours the twin held them (restarts, spot reclaims and repairs included). The plan's
-estimate is its figure pro-rated to the replayed days (training: to the share of its hours).
+Serving latencies pool the samples of a workload's placements, each placement weighted by the
+requests it carried. Cost, energy and carbon follow the accelerator-hours billed in the twin
+(serving: the units the plan holds hour by hour at its levels and windows; jobs: the
+accelerator-hours the twin held them, restarts, spot reclaims and repairs included) at the
+plan's own rates per billed accelerator-hour (its price, electricity, utilisation and power
+model), plus committed capacity's fixed cost pro-rated to the replayed share of its windows.
+The plan's estimate is its figure pro-rated the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from gigawatt.catalog.lookup import region_value
 from gigawatt.simulate.replay import Placement, Replay, plan_replay
+from gigawatt.simulate.replay_serving import COMMITTED
 from gigawatt.simulate.run import simulate
 from gigawatt.simulate.world import World
 
@@ -35,19 +37,15 @@ class ServiceSamples:
     slo_ok: int
     completed: int
     replica_failures: int
-    per_gpu_kw: float
 
 
 @dataclass
 class Observed:
-    """What :func:`observe` keeps of a run: services by id and per-GPU busy power by pool."""
+    """What the run's ``observe`` hook keeps of the closed world: services by id."""
 
     services: dict[str, ServiceSamples] = field(default_factory=dict)
-    per_gpu_kw: dict[str, float] = field(default_factory=dict)
 
     def __call__(self, world: World) -> None:
-        for pool in world.pools:
-            self.per_gpu_kw[pool.id] = pool.busy_kw / pool.gpus_per_node
         for s in world.services:
             self.services[s.id] = ServiceSamples(
                 np.asarray(s.ttft, dtype=float),
@@ -56,7 +54,6 @@ class Observed:
                 s.slo_ok,
                 s.completed,
                 s.replica_failures,
-                self.per_gpu_kw[s.pools[0].id],
             )
 
 
@@ -70,36 +67,52 @@ def weighted_pct(values: np.ndarray, weights: np.ndarray, q: float) -> float | N
     return float(values[order][min(k, values.size - 1)])
 
 
-def _site(catalog: Any, region: str) -> tuple[float, float | None, float | None]:
-    """(PUE, USD/kWh, gCO2e/kWh) of a placement's region (PUE 1 when unknown)."""
-    pue = region_value(catalog, region, "pue")
-    return (
-        1.0 if pue is None else pue,
-        region_value(catalog, region, "electricity_usd_per_kwh"),
-        region_value(catalog, region, "grid_gco2_per_kwh"),
-    )
+def _window_hours(p: Placement, replay: Replay) -> tuple[float, float]:
+    """(hours of the placement's windows inside the replayed days, hours of all its windows)."""
+    windows = p.plan.get("windows") or [[0.0, replay.plan_horizon_days]]
+    end = replay.days
+    inside = sum(max(0.0, min(float(y), end) - float(x)) for x, y in windows)
+    total = sum(float(y) - float(x) for x, y in windows)
+    return 24.0 * inside, 24.0 * total
+
+
+def _usage_usd(p: Placement, catalog: Any) -> float:
+    """The plan's usage cost of a placement (what scales with billed accelerator-hours): the
+    pay-per-use bill, or the electricity of owned and bought hardware."""
+    a = p.plan
+    if p.pricing_model not in COMMITTED:
+        return float(a.get("cost_usd") or 0.0)
+    if p.pricing_model in ("owned", "purchase"):
+        elec = region_value(catalog, p.region, "electricity_usd_per_kwh")
+        return float(a.get("energy_kwh") or 0.0) * float(elec or 0.0)
+    return 0.0
 
 
 def _money(
-    p: Placement, gpu_h: float, per_gpu_kw: float, catalog: Any
+    p: Placement, billed_gpu_h: float, replay: Replay, catalog: Any
 ) -> tuple[float, float, float | None]:
-    """(cost USD, facility energy kWh, carbon kg) of ``gpu_h`` accelerator-hours held."""
-    pue, elec, grid = _site(catalog, p.region)
-    energy = gpu_h * per_gpu_kw * pue
-    price = float(p.plan.get("cost_usd") or 0.0)
-    billed = float(p.plan.get("mean_count") or 0.0) * float(p.plan.get("hours") or 0.0)
-    cost = gpu_h * (price / billed if billed > 0 else 0.0)
-    if p.pricing_model in ("owned", "purchase") and elec is not None:
-        cost += energy * elec
-    return cost, energy, None if grid is None else energy * grid / 1000.0
+    """(cost USD, facility energy kWh, carbon kg) of ``billed_gpu_h`` accelerator-hours billed
+    in the twin, at the plan's rates per billed accelerator-hour, plus the committed fixed cost
+    over the replayed share of the windows."""
+    a = p.plan
+    billed = float(a.get("mean_count") or 0.0) * float(a.get("hours") or 0.0)
+    usage = _usage_usd(p, catalog)
+    inside, total = _window_hours(p, replay)
+    fixed = (float(a.get("cost_usd") or 0.0) - usage) * (inside / total if total > 0 else 0.0)
+    per = billed_gpu_h / billed if billed > 0 else 0.0
+    co2 = a.get("co2_location_kg")
+    carbon = None if co2 is None else float(co2) * per
+    return fixed + usage * per, float(a.get("energy_kwh") or 0.0) * per, carbon
 
 
 def _plan_share(p: Placement, replay: Replay) -> float:
-    """Share of the plan's figures that falls in the replayed days."""
+    """Share of the plan's figures that falls in the replayed days: of the windows' hours
+    (training: of its planned hours, from the window's start)."""
+    inside, total = _window_hours(p, replay)
     if p.kind in ("pretrain", "finetune"):
         hours = float(p.plan.get("hours") or 0.0)
-        return min(1.0, replay.days * 24.0 / hours) if hours > 0 else 0.0
-    return min(1.0, replay.days / replay.plan_horizon_days)
+        return min(1.0, inside / hours) if hours > 0 else 0.0
+    return inside / total if total > 0 else 0.0
 
 
 def _hours_text(hours: list[int]) -> str:
@@ -117,7 +130,9 @@ def _serving_row(
     name: str, places: list[Placement], obs: Observed, replay: Replay, catalog: Any
 ) -> dict[str, Any]:
     samples = [(p, obs.services[p.sim_id]) for p in places if p.sim_id in obs.services]
-    weights = [np.full(s.ttft.size, p.share / max(s.ttft.size, 1)) for p, s in samples]
+    samples = [(p, s) for p, s in samples if s.ttft.size]
+    carried = {p.sim_id: sum(p.rate_h) for p, _ in samples}
+    weights = [np.full(s.ttft.size, carried[p.sim_id] / s.ttft.size) for p, s in samples]
     w = np.concatenate(weights) if weights else np.zeros(0)
     ttft = np.concatenate([s.ttft for _, s in samples]) if samples else np.zeros(0)
     tpot = np.concatenate([s.tpot for _, s in samples]) if samples else np.zeros(0)
@@ -126,17 +141,15 @@ def _serving_row(
     for q in PCTS:
         row[f"ttft_s_p{q}"] = weighted_pct(ttft, w, q)
         row[f"tpot_s_p{q}"] = weighted_pct(tpot, w, q)
-    ok = sum(p.share * s.slo_ok / s.completed for p, s in samples if s.completed)
-    total = sum(p.share for p, s in samples if s.completed)
+    ok = sum(carried[p.sim_id] * s.slo_ok / s.completed for p, s in samples if s.completed)
+    total = sum(carried[p.sim_id] for p, s in samples if s.completed)
     row["slo_attainment"] = ok / total if total else None
     row["queue_time_s_p95"] = None
     row["preemptions"] = sum(s.replica_failures for _, s in samples)
     hours = math.ceil(replay.days * 24)
     money = [
-        _money(
-            p, sum(p.replicas_h[:hours]) * p.unit * replay.days * 24 / hours, s.per_gpu_kw, catalog
-        )
-        for p, s in samples
+        _money(p, sum(p.units_h) * p.unit * replay.days * 24 / hours, replay, catalog)
+        for p in places
     ]
     _add_money(row, money)
     ttft_slo = min((p.slo_ttft_s for p in places if p.slo_ttft_s), default=None)
@@ -205,7 +218,7 @@ def _job_row(
     money = []
     for p in places:
         held = sum(float(j["gpu_hours"]) for j in mine if j["pool"] == p.sim_id)
-        money.append(_money(p, held, obs.per_gpu_kw.get(p.sim_id, 0.0), catalog))
+        money.append(_money(p, held, replay, catalog))
     _add_money(row, money)
     row["breaks"] = _job_breaks(mine, replay, workload)
     return row
