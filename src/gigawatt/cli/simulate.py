@@ -25,7 +25,11 @@ def simulate(
     ] = None,
     days: Annotated[
         float | None,
-        typer.Option("--days", help="Horizon in days (default: the scenario's; replays: 7)."),
+        typer.Option(
+            "--days",
+            help="Horizon in days (default: the scenario's; replays: a week from the latest "
+            "serving start_day).",
+        ),
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")
@@ -66,7 +70,7 @@ def simulate(
                 "error: --trace: a job trace replays on a simulation scenario, not a plan", err=True
             )
             raise typer.Exit(2)
-        replay_command(ctx, scenario, plan, days, seed, as_json, out, report)
+        replay_command(ctx, scenario, plan, days, seed, as_json, out, report, quiet)
         return
     if scenario is None:
         typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)

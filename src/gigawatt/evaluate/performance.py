@@ -220,9 +220,7 @@ def _batch_performance(
     hours = active_h * window_h / HOURS_PER_DAY
     util = units / max(math.ceil(units - 1e-9), 1)
     detail = f"{_layout_text(sized)}, {rate:.3g} req/s per replica offline, {window_h:g} h/day"
-    return Performance(
-        sized.rate.accelerators, units, hours, util, True, detail, sized.rate.layout
-    )
+    return Performance(sized.rate.accelerators, units, hours, util, True, detail, sized.rate.layout)
 
 
 def serving_performance(

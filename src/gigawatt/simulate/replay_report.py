@@ -155,35 +155,57 @@ def _serving_row(
     ttft_slo = min((p.slo_ttft_s for p in places if p.slo_ttft_s), default=None)
     tpot_slo = min((p.slo_tpot_s for p in places if p.slo_tpot_s), default=None)
     row["slo_ttft_s"], row["slo_tpot_s"] = ttft_slo, tpot_slo
-    row["breaks"] = _serving_breaks(ttft, tpot, hour, w, ttft_slo, tpot_slo)
+    row["by_hour"] = _by_hour(ttft, tpot, hour, w)
+    row["breaks"] = _serving_breaks(row["by_hour"], ttft_slo, tpot_slo)
+    row["hourly"] = _run_hours(places)
     return row
 
 
-def _serving_breaks(
-    ttft: np.ndarray,
-    tpot: np.ndarray,
-    hour: np.ndarray,
-    w: np.ndarray,
-    ttft_slo: float | None,
-    tpot_slo: float | None,
-) -> list[str]:
-    """'p95 TTFT 1.2 s over SLO 0.8 s in hours 18-21 UTC' for each metric and its hours."""
+def _run_hours(places: list[Placement]) -> list[dict[str, float]]:
+    """Per hour of the run: requests/s carried and accelerators billed over the placements."""
+    n = max((len(p.rate_h) for p in places), default=0)
+    return [
+        {
+            "hour": float(h),
+            "rate_rps": sum(p.rate_h[h] for p in places if h < len(p.rate_h)),
+            "accelerators": sum(p.units_h[h] * p.unit for p in places if h < len(p.units_h)),
+        }
+        for h in range(n)
+    ]
+
+
+def _by_hour(
+    ttft: np.ndarray, tpot: np.ndarray, hour: np.ndarray, w: np.ndarray
+) -> list[dict[str, Any]]:
+    """p95 TTFT and TPOT [s] and requests simulated at each hour of the day (UTC)."""
     out = []
-    for label, values, slo in (("TTFT", ttft, ttft_slo), ("TPOT", tpot, tpot_slo)):
-        if slo is None or values.size == 0:
+    for h in range(24):
+        m = hour == h
+        out.append(
+            {
+                "hour_utc": h,
+                "requests_simulated": int(m.sum()),
+                "ttft_s_p95": weighted_pct(ttft[m], w[m], 95) if m.any() else None,
+                "tpot_s_p95": weighted_pct(tpot[m], w[m], 95) if m.any() else None,
+            }
+        )
+    return out
+
+
+def _serving_breaks(
+    by_hour: list[dict[str, Any]], ttft_slo: float | None, tpot_slo: float | None
+) -> list[str]:
+    """'p95 TTFT up to 1.2 s over the engine's SLO 0.8 s in hours 18-21 UTC' per metric."""
+    out = []
+    for label, key, slo in (("TTFT", "ttft_s_p95", ttft_slo), ("TPOT", "tpot_s_p95", tpot_slo)):
+        if slo is None:
             continue
-        over: list[int] = []
-        worst = 0.0
-        for h in range(24):
-            m = hour == h
-            p95 = weighted_pct(values[m], w[m], 95) if m.any() else None
-            if p95 is not None and p95 > slo:
-                over.append(h)
-                worst = max(worst, p95)
+        over = [r for r in by_hour if r[key] is not None and r[key] > slo]
         if over:
+            worst = max(float(r[key]) for r in over)
             out.append(
                 f"p95 {label} up to {worst:.3g} s over the engine's SLO {slo:.3g} s in hours "
-                f"{_hours_text(over)} UTC"
+                f"{_hours_text([int(r['hour_utc']) for r in over])} UTC"
             )
     return out
 
@@ -268,6 +290,8 @@ def replay_rows(
         else:
             row = _job_row(name, places, jobs, obs, replay, catalog, scenario.workload(name))
         share = [_plan_share(p, replay) for p in places]
+        row["window_h"] = max(_window_hours(p, replay)[0] for p in places)
+        row["start_day"] = min(float((p.plan.get("windows") or [[0.0]])[0][0]) for p in places)
         plan = {
             key: sum(float(p.plan.get(src) or 0.0) * f for p, f in zip(places, share, strict=True))
             for key, src in (
@@ -300,6 +324,7 @@ class ReplayResult:
     kpis: dict[str, Any]
     series: list[dict[str, float]]
     assumptions: list[str]
+    jobs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON of ``gigawatt simulate --plan --json`` (NaN never appears: None instead)."""
@@ -339,4 +364,6 @@ def replay_plan(
     result = simulate(replay.scenario, catalog, progress=progress, observe=obs)
     rows = replay_rows(replay, obs, result.jobs, scenario, catalog)
     notes = list(replay.assumptions)  # site notes do not apply: each placement's region does
-    return ReplayResult(scenario.name, days, rows, result.kpis, result.series, notes)
+    return ReplayResult(
+        scenario.name, days, rows, result.kpis, result.series, notes, list(result.jobs)
+    )
