@@ -74,6 +74,7 @@ def replay_command(
     out: Path | None,
     report: Path | None,
     quiet: bool = False,
+    lengths: str = "trace",
 ) -> None:
     """``gigawatt simulate --plan`` (or on a plan scenario): replay and print the workloads;
     ``out`` gets the CSV files, ``report`` the HTML report."""
@@ -82,7 +83,7 @@ def replay_command(
 
     spec, d = _scenario_and_plan(ctx, scenario, plan)
     with progress_bar(f"replaying {spec.name}", enabled=not (as_json or quiet)) as tick:
-        result = run_replay(ctx, spec, d, days, seed, tick)
+        result = run_replay(ctx, spec, d, days, seed, tick, lengths)
     write_replay_files(result, out, report)
     if as_json:
         print_json(result.to_dict())
@@ -125,13 +126,17 @@ def run_replay(
     days: float | None,
     seed: int | None,
     progress: Any = None,
+    lengths: str = "trace",
 ) -> Any:
-    """Replay plan dict ``d`` of ``spec`` for ``days`` (default :func:`default_days`)."""
+    """Replay plan dict ``d`` of ``spec`` for ``days`` (default :func:`default_days`), requests
+    of ``lengths`` (``trace`` or ``mean``)."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.simulate.replay_report import replay_plan
 
     run_days = default_days(spec, d) if days is None else days
-    return replay_plan(spec, d, cli_catalog(ctx), run_days, seed or 0, progress=progress)
+    return replay_plan(
+        spec, d, cli_catalog(ctx), run_days, seed or 0, progress=progress, lengths=lengths
+    )
 
 
 _COLUMNS = (

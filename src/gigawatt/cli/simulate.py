@@ -54,6 +54,14 @@ def simulate(
         ),
     ] = None,
     quiet: QuietFlag = False,
+    lengths: Annotated[
+        str,
+        typer.Option(
+            "--lengths",
+            help="Plan replays: request lengths spread as a conversation trace ('trace') or "
+            "all at the workload's means ('mean', the plan's own assumption).",
+        ),
+    ] = "trace",
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs.
 
@@ -70,7 +78,7 @@ def simulate(
                 "error: --trace: a job trace replays on a simulation scenario, not a plan", err=True
             )
             raise typer.Exit(2)
-        replay_command(ctx, scenario, plan, days, seed, as_json, out, report, quiet)
+        replay_command(ctx, scenario, plan, days, seed, as_json, out, report, quiet, lengths)
         return
     if scenario is None:
         typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)

@@ -75,6 +75,11 @@ TOKEN_SIGMA = (0.99, 0.86)
 conversation trace (see :class:`~gigawatt.spec.simulation.RateCurveSpec`), assumed for every
 workload; the means are the workload's."""
 SERVING_KINDS = ("online_inference", "rag", "agent")
+BATCH_CHECKPOINT_MIN = 1.0
+"""A batch-inference job keeps the requests it finished: interrupted, it loses about the last
+minute of work (the requests in flight), written at no cost."""
+LENGTHS = ("trace", "mean")
+"""Request-length choices of a replay (:func:`plan_replay`)."""
 TRAINING_KINDS = ("pretrain", "finetune")
 
 
@@ -132,9 +137,18 @@ def load_plan_json(path: Path) -> dict[str, Any]:
 
 
 def plan_replay(
-    scenario: Scenario, plan: dict[str, Any], catalog: Any, days: float, seed: int = 0
+    scenario: Scenario,
+    plan: dict[str, Any],
+    catalog: Any,
+    days: float,
+    seed: int = 0,
+    lengths: str = "trace",
 ) -> Replay:
-    """The replay of ``plan`` (made from ``scenario``) over ``days``."""
+    """The replay of ``plan`` (made from ``scenario``) over ``days``; request ``lengths``
+    spread as in a conversation trace (``trace``) or all at the workload's means (``mean``,
+    the plan's own assumption)."""
+    if lengths not in LENGTHS:
+        raise InputError(f"must be one of {', '.join(LENGTHS)}, got {lengths!r}", where="--lengths")
     if plan.get("scenario") != scenario.name:
         raise InputError(
             f"plan is of scenario {plan.get('scenario')!r}, not {scenario.name!r}", where="--plan"
@@ -154,18 +168,16 @@ def plan_replay(
         "utilisation and power model); the twin changes the accelerator-hours billed "
         "(levels, windows, restarts, reclaims), committed capacity's fixed cost is pro-rated",
         "spot training checkpoints at the catalog's spot_checkpoint_interval_h (the plan's "
-        "assumption); batch jobs do not checkpoint",
-        "request lengths: lognormal with the Azure LLM 2023 conversation trace's spread "
-        f"(sigma {TOKEN_SIGMA[0]} prompt, {TOKEN_SIGMA[1]} output) around the workload's means",
+        "assumption); an interrupted batch job keeps its finished requests (loses ~1 min)",
+        _lengths_note(lengths),
     ]
     spot = _spot(catalog, notes)
     built = _Built()
     for name, rows in _by_workload(plan["assignments"]).items():
         w = scenario.workload(name)
         if w.kind in SERVING_KINDS:
-            _serving_workload(
-                w, rows, _hourly_levels(scenario, hours, w.name), spot, built, catalog
-            )
+            levels = _hourly_levels(scenario, hours, w.name)
+            _serving_workload(w, rows, levels, spot, built, (catalog, lengths))
         for i, a in rows:
             if a["accelerator"] == SERVICE_ACCELERATOR:
                 notes.append(
@@ -300,9 +312,11 @@ def _serving_workload(
     levels: tuple[np.ndarray, np.ndarray],
     spot: SpotSpec,
     built: _Built,
-    catalog: Any,
+    inputs: tuple[Any, str],
 ) -> None:
-    """Services of a serving workload's placements (:mod:`gigawatt.simulate.replay_serving`)."""
+    """Services of a serving workload's placements (:mod:`gigawatt.simulate.replay_serving`);
+    ``inputs`` the catalog and the request ``lengths``."""
+    catalog, lengths = inputs
     if not isinstance(w, InteractiveWorkload | AgentWorkload):
         raise InputError(f"{w.kind} cannot be replayed as a service", where=f"workloads.{w.name}")
     mean_level, top_level = levels
@@ -320,7 +334,6 @@ def _serving_workload(
         gpus = replica_accelerators(a)
         n_sim = min(max(int(a["count"]) // gpus, 1), SLICE_REPLICAS)
         per_sim = np.where(reps > 0, load / np.maximum(reps, 1e-12), 0.0) * n_sim
-        isl, osl = serving_lengths(w) or (1.0, 1.0)
         ttft, tpot = _engine_slo(w, a, catalog)
         pool = PoolSpec(
             id=sim_id,
@@ -338,13 +351,7 @@ def _serving_workload(
             gpus_per_replica=gpus,
             replicas=n_sim,
             max_batch=ENGINE_BATCH,
-            rate=RateCurveSpec(
-                hourly_rps=[float(x) for x in per_sim],
-                prompt_tokens_median=_median(isl, TOKEN_SIGMA[0]),
-                prompt_tokens_sigma=TOKEN_SIGMA[0],
-                output_tokens_median=_median(osl, TOKEN_SIGMA[1]),
-                output_tokens_sigma=TOKEN_SIGMA[1],
-            ),
+            rate=_rate_curve(w, per_sim, lengths),
             slo=SloSpec(ttft_s=max(ttft, 1e-3) if ttft else 1e9, tpot_s=tpot or 1e9),
         )
         place = replace(
@@ -359,6 +366,33 @@ def _serving_workload(
         )
         built.add(pool, place)
         built.services.append(svc)
+
+
+def _lengths_note(lengths: str) -> str:
+    if lengths == "mean":
+        return "request lengths: every request at the workload's mean lengths (the plan's own "
+        "assumption; --lengths trace spreads them as a conversation trace does)"
+    return (
+        "request lengths: lognormal with the Azure LLM 2023 conversation trace's spread "
+        f"(sigma {TOKEN_SIGMA[0]} prompt, {TOKEN_SIGMA[1]} output) around the workload's means; "
+        "a RAG prompt's retrieved context is fixed (top-k retrieval), its question spreads; the "
+        "plan sizes for requests all at the means (--lengths mean replays that)"
+    )
+
+
+def _rate_curve(w: Any, per_sim: np.ndarray, lengths: str) -> RateCurveSpec:
+    """Hourly arrivals and request lengths of one simulated replica (:func:`plan_replay`)."""
+    isl, osl = serving_lengths(w) or (1.0, 1.0)
+    fixed = float(w.retrieved_context_tokens) if isinstance(w, RagWorkload) else 0.0
+    sig_in, sig_out = TOKEN_SIGMA if lengths == "trace" else (0.0, 0.0)
+    return RateCurveSpec(
+        hourly_rps=[float(x) for x in per_sim],
+        prompt_tokens_median=_median(isl - fixed, sig_in),
+        prompt_tokens_sigma=sig_in,
+        prompt_tokens_fixed=fixed,
+        output_tokens_median=_median(osl, sig_out),
+        output_tokens_sigma=sig_out,
+    )
 
 
 def _median(mean: float, sigma: float) -> float:
@@ -401,6 +435,16 @@ def _windows(a: dict[str, Any], plan: dict[str, Any]) -> list[tuple[float, float
     return [(float(x), float(y)) for x, y in raw]
 
 
+def _batch_busy(a: dict[str, Any]) -> float:
+    """Share of its daily window a batch placement works: its share of the units the whole
+    workload needs over the units it holds (1 for plans written without ``units_needed``)."""
+    needed = a.get("units_needed")
+    units = int(a["count"]) / max(int(a["unit_accelerators"]), 1)
+    if needed is None or units <= 0:
+        return 1.0
+    return min(1.0, float(a["share"]) * float(needed) / units)
+
+
 def _job(
     w: Any, a: dict[str, Any], sim_id: str, plan: dict[str, Any], days: float, lost: float
 ) -> tuple[PoolSpec, JobSpec | None]:
@@ -425,7 +469,7 @@ def _job(
         return pool, None
     if a["kind"] == "batch_inference":
         held_days = sum(y - x for x, y in windows)
-        per_day = hours / max(held_days, 1e-9)
+        per_day = hours / max(held_days, 1e-9) * _batch_busy(a)
         return pool, JobSpec(
             id=sim_id,
             kind="batch",
@@ -436,7 +480,8 @@ def _job(
             count=max(1, math.ceil(days - windows[0][0])),
             every_h=24.0,
             pool=sim_id,
-            checkpoint_interval_min=None,
+            checkpoint_interval_min=BATCH_CHECKPOINT_MIN,
+            checkpoint_write_s=0.0,
         )
     starts = [x for x, _ in windows if 24.0 * x < days * 24.0]
     every = windows[1][0] - windows[0][0] if len(windows) > 1 else 0.0

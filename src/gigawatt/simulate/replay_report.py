@@ -242,11 +242,13 @@ def _job_row(
         held = sum(float(j["gpu_hours"]) for j in mine if j["pool"] == p.sim_id)
         money.append(_money(p, held, replay, catalog))
     _add_money(row, money)
-    row["breaks"] = _job_breaks(mine, replay, workload)
+    row["breaks"] = _job_breaks(mine, places, replay, workload)
     return row
 
 
-def _job_breaks(mine: list[dict[str, Any]], replay: Replay, workload: Any) -> list[str]:
+def _job_breaks(
+    mine: list[dict[str, Any]], places: list[Placement], replay: Replay, workload: Any
+) -> list[str]:
     """Training: projected days to finish against the deadline; batch: days over turnaround."""
     out = []
     slo = getattr(workload, "slo", None)
@@ -266,12 +268,27 @@ def _job_breaks(mine: list[dict[str, Any]], replay: Replay, workload: Any) -> li
                 )
     turnaround = getattr(slo, "turnaround_h", None)
     if turnaround is not None:
-        slack = turnaround * 1.01  # checkpoint stalls of a few minutes are not a break
-        late = [j for j in mine if j["end_h"] is None or j["end_h"] - j["submit_h"] > slack]
-        late = [j for j in late if float(j["submit_h"]) + turnaround <= replay.days * 24.0]
+        out += _late_batches(mine, places, replay, float(turnaround))
+    return out
+
+
+def _late_batches(
+    mine: list[dict[str, Any]], places: list[Placement], replay: Replay, turnaround: float
+) -> list[str]:
+    """Per placement: daily batches that ended after the turnaround (those due in the run)."""
+    out = []
+    slack = turnaround * 1.01  # checkpoint stalls of a few minutes are not a break
+    for p in places:
+        due = [
+            j
+            for j in mine
+            if j["pool"] == p.sim_id and float(j["submit_h"]) + turnaround <= replay.days * 24.0
+        ]
+        late = [j for j in due if j["end_h"] is None or j["end_h"] - j["submit_h"] > slack]
         if late:
             out.append(
-                f"{len(late)} of {len(mine)} daily batches over the {turnaround:g} h turnaround"
+                f"{len(late)} of {len(due)} daily batches on {p.accelerator} "
+                f"{p.pricing_model} over the {turnaround:g} h turnaround"
             )
     return out
 
@@ -357,9 +374,11 @@ def replay_plan(
     days: float,
     seed: int = 0,
     progress: Any = None,
+    lengths: str = "trace",
 ) -> ReplayResult:
-    """Replay ``plan`` (made from the plan ``scenario``) for ``days`` in the twin."""
-    replay = plan_replay(scenario, plan, catalog, days, seed)
+    """Replay ``plan`` (made from the plan ``scenario``) for ``days`` in the twin, requests of
+    ``lengths`` (:func:`gigawatt.simulate.replay.plan_replay`)."""
+    replay = plan_replay(scenario, plan, catalog, days, seed, lengths)
     obs = Observed()
     result = simulate(replay.scenario, catalog, progress=progress, observe=obs)
     rows = replay_rows(replay, obs, result.jobs, scenario, catalog)
