@@ -80,7 +80,10 @@ def replay_command(
     ``out`` gets the CSV files, ``report`` the HTML report."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.cli.progress import progress_bar
+    from gigawatt.simulate.replay_outputs import check_out_dir
 
+    if out is not None:
+        check_out_dir(out)
     spec, d = _scenario_and_plan(ctx, scenario, plan)
     with progress_bar(f"replaying {spec.name}", enabled=not (as_json or quiet)) as tick:
         result = run_replay(ctx, spec, d, days, seed, tick, lengths)

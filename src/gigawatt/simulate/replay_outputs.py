@@ -42,12 +42,18 @@ def _nested(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return [{"workload": w["workload"], **r} for w in rows for r in w.get(key) or []]
 
 
-def write_replay_outputs(result: ReplayResult, out_dir: Path) -> list[Path]:
-    """Write :data:`FILES` into ``out_dir`` (module docstring); an existing folder's files of
-    those names are replaced together, nothing is written on failure."""
-    out_dir = Path(out_dir)
+def check_out_dir(out_dir: Path) -> None:
+    """A one-line error when ``out_dir`` exists and is not a folder (checked before a run)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{str(out_dir)!r} is a file, not a folder", where="--out")
+
+
+def write_replay_outputs(result: ReplayResult, out_dir: Path) -> list[Path]:
+    """Write :data:`FILES` into ``out_dir`` (module docstring): all into a temporary sibling
+    folder first, then renamed into place (an existing folder's other files are kept);
+    nothing is written on failure."""
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     rows = result.to_dict()["workloads"]
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
