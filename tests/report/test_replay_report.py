@@ -65,7 +65,7 @@ def test_summary_says_whether_slos_hold_and_the_cost() -> None:
     _, result = _replayed("frontier-lab", 1.0)
     d = result.to_dict()
     text = " ".join(summary_sentences(d))
-    assert re.search(r"The plan (holds|does not hold) its latency SLOs", text)
+    assert re.search(r"The plan (holds|does not hold) its p95 latency objectives", text)
     assert "against the plan's" in text
 
 

@@ -237,13 +237,26 @@ def _job_row(
         "interruptions": sum(int(j["interruptions"]) for j in mine),
         "lost_gpu_hours": sum(float(j["lost_h"]) * int(j["gpus"]) for j in mine),
     }
-    money = []
-    for p in places:
-        held = sum(float(j["gpu_hours"]) for j in mine if j["pool"] == p.sim_id)
-        money.append(_money(p, held, replay, catalog))
+    money = [_money(p, _job_billed_gpu_h(p, mine, replay), replay, catalog) for p in places]
     _add_money(row, money)
     row["breaks"] = _job_breaks(mine, places, replay, workload)
     return row
+
+
+def _job_billed_gpu_h(p: Placement, mine: list[dict[str, Any]], replay: Replay) -> float:
+    """Accelerator-hours billed for a job placement in the twin: those its jobs held; a daily
+    batch is billed at least its planned daily window (the plan holds the window whether or
+    not the batch ends early; the last day only up to the end of the run)."""
+    jobs = [j for j in mine if j["pool"] == p.sim_id]
+    if p.kind != "batch_inference":
+        return sum(float(j["gpu_hours"]) for j in jobs)
+    windows = p.plan.get("windows") or [[0.0, replay.plan_horizon_days]]
+    held_days = sum(float(y) - float(x) for x, y in windows)
+    day_h = float(p.plan.get("hours") or 0.0) / held_days if held_days > 0 else 0.0
+    end_h = replay.days * 24.0
+    return sum(
+        max(float(j["gpu_hours"]), p.count * min(day_h, end_h - float(j["submit_h"]))) for j in jobs
+    )
 
 
 def _job_breaks(
