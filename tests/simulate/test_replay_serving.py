@@ -136,3 +136,11 @@ def test_batch_works_its_share_of_the_day() -> None:
     a = {"count": 84, "unit_accelerators": 4, "share": 0.5, "units_needed": 21.0}
     assert _batch_busy(a) == pytest.approx(0.5)
     assert _batch_busy({"count": 8, "unit_accelerators": 4, "share": 1.0}) == 1.0
+
+
+def test_an_hour_breaks_only_beyond_sampling_noise() -> None:
+    from gigawatt.simulate.replay_report import over_p95
+
+    assert not over_p95(0.06, 100)  # 6 of 100 over: within two standard errors of 5 %
+    assert over_p95(0.06, 100_000)
+    assert over_p95(0.5, 20) and not over_p95(None, 10) and not over_p95(0.9, 0)

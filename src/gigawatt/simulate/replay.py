@@ -39,6 +39,7 @@ from gigawatt.evaluate.table_costs import spot_lost_fraction
 from gigawatt.evaluate.table_services import SERVICE_ACCELERATOR
 from gigawatt.models.serving import ENGINE_MAX_BATCH
 from gigawatt.simulate.replay_serving import (
+    batch_slots,
     mean_rate_per_s,
     replica_accelerators,
     replicas_running,
@@ -65,7 +66,8 @@ from gigawatt.spec.workloads import AgentWorkload, InteractiveWorkload, RagWorkl
 SLICE_REPLICAS = 1
 """Replicas simulated per serving placement (each at the load of one planned replica)."""
 ENGINE_BATCH = int(ENGINE_MAX_BATCH["vllm"])
-"""Batch cap of a replayed replica: the planner's engine's (vLLM, the sizing default)."""
+"""Batch cap of a replayed replica of a plan written without a structured layout: the
+planner's engine's (vLLM, the sizing default)."""
 REQUEST_BUDGET = 300_000
 """Requests simulated in a replay, over all services (sets the sampled window per hour)."""
 MIN_ACTIVE_S = 120.0
@@ -350,7 +352,7 @@ def _serving_workload(
             precision=getattr(w, "precision", "bf16"),
             gpus_per_replica=gpus,
             replicas=n_sim,
-            max_batch=ENGINE_BATCH,
+            max_batch=batch_slots(w, a, catalog, ENGINE_BATCH),
             rate=_rate_curve(w, per_sim, lengths),
             slo=SloSpec(ttft_s=max(ttft, 1e-3) if ttft else 1e9, tpot_s=tpot or 1e9),
         )

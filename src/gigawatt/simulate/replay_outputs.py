@@ -23,7 +23,15 @@ from gigawatt.errors import InputError
 from gigawatt.simulate import metrics
 from gigawatt.simulate.replay_report import ReplayResult
 
-BY_HOUR_COLUMNS = ("workload", "hour_utc", "requests_simulated", "ttft_s_p95", "tpot_s_p95")
+BY_HOUR_COLUMNS = (
+    "workload",
+    "hour_utc",
+    "requests_simulated",
+    "ttft_s_p95",
+    "tpot_s_p95",
+    "ttft_over_slo_share",
+    "tpot_over_slo_share",
+)
 HOURLY_COLUMNS = ("workload", "hour", "rate_rps", "accelerators")
 FILES = ("workloads.csv", "by_hour.csv", "hourly.csv", "timeseries.csv", "jobs.csv")
 

@@ -14,7 +14,8 @@ follows it hour by hour:
   at most at its planned rate per unit whenever the plan's units cover the hour.
 - **Replicas**: committed capacity (owned, bought, reserved) keeps all its replicas up and
   spreads its traffic over them; pay-per-use capacity runs the replicas it holds. A replica has
-  the plan's layout (``layout.accelerators``; the ``basis`` text for plans written before it).
+  the plan's layout (``layout.accelerators``; the ``basis`` text for plans written before it)
+  and runs at most the requests the planner counts for it (:func:`batch_slots`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from typing import Any
 import numpy as np
 
 from gigawatt.evaluate.demand import peak_to_mean
+from gigawatt.evaluate.performance import serving_lengths
+from gigawatt.evaluate.replicas import ServingCache, ServingSetup
+from gigawatt.models.sizing import Layout
 from gigawatt.spec.workloads import AgentWorkload
 
 COMMITTED = ("owned", "purchase", "reserved_1y", "reserved_3y", "contract", "capacity_block")
@@ -53,6 +57,23 @@ def replica_accelerators(a: dict[str, Any]) -> int:
     if tp is None:
         return max(int(a["unit_accelerators"]), 1)
     return int(tp.group(1)) * (int(pp.group(1)) if pp else 1)
+
+
+def batch_slots(w: Any, a: dict[str, Any], catalog: Any, default: int) -> int:
+    """Requests one replica runs at once, as the planner counts them: the engine's batch cap or
+    fewer when the KV cache holds fewer (:meth:`gigawatt.models.serving.Replica.slots`, the
+    planner's engine); ``default`` for plans written without a structured ``layout``."""
+    layout = a.get("layout")
+    lengths = serving_lengths(w)
+    if not isinstance(layout, dict) or lengths is None:
+        return default
+    shape = Layout(
+        int(layout["tp"]), int(layout["ep"]), int(layout.get("dp") or 1), int(layout["pp"])
+    )
+    setup = ServingSetup(str(w.model), str(a["accelerator"]), str(getattr(w, "precision", "bf16")))
+    rep = ServingCache(catalog).replica(setup, shape)
+    held = float(np.asarray(rep.slots(lengths[0], lengths[1])).reshape(-1)[0])
+    return max(1, math.floor(held))
 
 
 def window_mask(a: dict[str, Any], hours: int) -> np.ndarray:
