@@ -135,3 +135,21 @@ def test_out_that_is_a_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("error: --out") and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_plan_report_carries_the_replay_section() -> None:
+    from gigawatt.report.html import plan_html
+
+    plan, result = _replayed("services-crossover", 0.25)
+    page = plan_html({**plan, "replay": result.to_dict()})
+    assert "<h2>Replayed in the twin over 6 h</h2>" in page
+    assert "Cost, energy and carbon" not in page  # tables only, under the replay heading
+    assert page.count("<table>") >= 3
+
+
+def test_cost_difference_reads_as_a_signed_percentage() -> None:
+    from gigawatt.report.replay import _pct_diff
+
+    assert _pct_diff(100.0001, 100.0) == "0 %"
+    assert _pct_diff(101.0, 100.0) == "+1 %" and _pct_diff(98.45, 100.0) == "-1.55 %"
+    assert _pct_diff(None, 1.0) == "-" and _pct_diff(1.0, 0.0) == "-"

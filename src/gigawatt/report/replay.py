@@ -54,6 +54,13 @@ MONEY_COLUMNS = (
     "carbon (plan)",
 )
 SERVING = ("online_inference", "rag", "agent")
+MONEY_NOTE = (
+    "Plan figures are the plan's estimate pro-rated to the replayed days (the share of each "
+    "placement's windows; training: of its planned hours). The twin bills serving the units "
+    "the plan holds hour by hour, so serving differs from the pro-rated figure only where the "
+    "replayed days are not a whole load cycle (e.g. a replay that covers a peak day); jobs "
+    "differ by the restarts, reclaims and overruns the twin met."
+)
 
 
 def replay_html(d: dict[str, Any], series: list[dict[str, float]]) -> str:
@@ -77,14 +84,15 @@ def replay_html(d: dict[str, Any], series: list[dict[str, float]]) -> str:
         html_table(KPI_COLUMNS, kpi_rows(rows), KPI_COLUMNS[2:]),
         "<h2>Cost, energy and carbon: twin against the plan</h2>",
         html_table(MONEY_COLUMNS, money_rows(rows), MONEY_COLUMNS[1:]),
-        "<p><em>Plan figures are the plan's estimate pro-rated to the replayed days (the share "
-        "of each placement's windows, training: of its planned hours).</em></p>",
+        f"<p><em>{html.escape(MONEY_NOTE)}</em></p>",
         "<h2>Serving over the day and over the run</h2>",
         serving_charts_html(rows),
         "<h2>The twin's fleet over time</h2>",
         "<p><em>The twin simulates one replica per serving placement, at the load of one "
         "planned replica, and the whole fleet of every job: these charts show that simulated "
-        "slice, not the plan's whole serving fleet (above: accelerators billed).</em></p>",
+        "slice, not the plan's whole serving fleet (above: accelerators billed). Requests arrive "
+        "in a sampled window of each hour, so in-flight samples can fall between windows."
+        "</em></p>",
         charts_html(series, None),
     ]
     notes = d.get("assumptions") or []
@@ -96,11 +104,33 @@ def replay_html(d: dict[str, Any], series: list[dict[str, float]]) -> str:
     return "".join(parts)
 
 
+def replay_section_html(d: dict[str, Any]) -> str:
+    """The replay's summary, breaks and tables (no charts) as a section of the plan report
+    (``gigawatt plan SCENARIO --simulate DAYS --report R.html``)."""
+    rows = d["workloads"]
+    days = html.escape(format_duration(d["days"] * 86_400.0))
+    return "".join(
+        [
+            f"<h2>Replayed in the twin over {days}</h2><ul class='why'>",
+            *(f"<li>{html.escape(s)}</li>" for s in summary_sentences(d)),
+            "</ul>",
+            _breaks_html(rows).replace("<h2>", "<h3>").replace("</h2>", "</h3>"),
+            html_table(KPI_COLUMNS, kpi_rows(rows), KPI_COLUMNS[2:]),
+            html_table(MONEY_COLUMNS, money_rows(rows), MONEY_COLUMNS[1:]),
+            f"<p><em>{html.escape(MONEY_NOTE)}</em></p>",
+            "<p><em>Charts and CSV files: gigawatt simulate --plan PLAN.json --report R.html "
+            "--out DIR.</em></p>",
+        ]
+    )
+
+
 def _pct_diff(twin: float | None, plan: float | None) -> str:
     if twin is None or plan is None or plan <= 0:
         return "-"
     diff = twin / plan - 1.0
-    return ("+" if diff >= 0 else "") + format_share(diff)
+    if abs(diff) < 0.0005:
+        return "0 %"
+    return ("+" if diff > 0 else "-") + format_share(abs(diff))
 
 
 def summary_sentences(d: dict[str, Any]) -> list[str]:
@@ -271,7 +301,7 @@ def _load_chart(plt: Any, w: dict[str, Any]) -> Any:
     ax.step(xs, [r["rate_rps"] for r in hourly], where="post", label="requests/s carried")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("requests/s")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, 1.1 * max(max(r["rate_rps"] for r in hourly), 1e-9))
     ax.set_xlim(xs[0], xs[-1])
     ax.grid(True, linewidth=0.4, alpha=0.5)
     right = ax.twinx()
@@ -285,7 +315,7 @@ def _load_chart(plt: Any, w: dict[str, Any]) -> Any:
         label="accelerators billed",
     )
     right.set_ylabel("accelerators billed")
-    right.set_ylim(bottom=0)
+    right.set_ylim(0, 1.1 * max(max(r["accelerators"] for r in hourly), 1e-9))
     lines = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     ax.legend(
