@@ -39,8 +39,13 @@ def test_bursty_rag_lands_on_a_service_steady_volume_on_committed_capacity(resul
     assert [a["pricing_model"] for a in rag] == ["per_token"]
     assert rag[0]["count"] == 0 and rag[0]["energy_kwh"] == 0.0 and rag[0]["co2_location_kg"] > 0
     bulk = by_workload["bulk-chat"]
-    assert all(a["pool"] is not None for a in bulk)  # committed capacity
-    assert d["check"]["checked"]["service"] == 1
+    committed = [a for a in bulk if a["pool"] is not None]
+    # the steady volume on committed capacity; a top-up below one more replica may go to the
+    # service (since the batch-slot wait is counted, a TPU v6e replica carries 11.3 req/s)
+    assert sum(a["share"] for a in committed) >= 0.9
+    assert all(a["pool"] is not None or a["pricing_model"] == "per_token" for a in bulk)
+    services = [a for a in d["assignments"] if a["pricing_model"] == "per_token"]
+    assert d["check"]["checked"]["service"] == len(services)
 
 
 def test_explanations_say_why_self_hosting_won_or_lost(result: Any) -> None:

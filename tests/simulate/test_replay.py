@@ -37,7 +37,8 @@ def _planned(path: Path) -> tuple[Any, dict[str, Any]]:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_plan_example_replays(path: Path) -> None:
     spec, plan = _planned(path)
-    result = replay_plan(spec, plan, load_catalog(), days=0.25)
+    start = max(float(a["windows"][0][0]) for a in plan["assignments"])
+    result = replay_plan(spec, plan, load_catalog(), days=start + 0.25)
     d = result.to_dict()
     names = {a["workload"] for a in plan["assignments"] if a["accelerator"] != "per-token"}
     assert {w["workload"] for w in d["workloads"]} == names
@@ -45,6 +46,7 @@ def test_every_plan_example_replays(path: Path) -> None:
         if a["accelerator"] == "per-token":  # a per-token service: named, not replayed
             assert any(a["workload"] in n and "per-token service" in n for n in d["assumptions"])
     for w in d["workloads"]:
+        assert w["window_h"] > 0
         assert w["cost_usd"] >= 0 and w["energy_kwh"] > 0
         assert w["plan_cost_usd"] >= 0
         if "requests_simulated" in w:
@@ -74,21 +76,17 @@ def test_fleet_is_the_plans() -> None:
 
 
 def test_serving_load_follows_the_profile() -> None:
-    """A diurnal workload's per-replica rate on committed capacity peaks at its peak hour."""
+    """A diurnal workload's placements together carry its rate at every hour (the peak rate
+    times the hour's level), and its committed replicas carry load at every hour."""
     spec, plan = _planned(next(p for p in EXAMPLES if p.stem == "frontier-lab"))
     replay = plan_replay(spec, plan, load_catalog(), days=1.0)
-    model = {p.sim_id: p.pricing_model for p in replay.placements}
-    owned = [
-        s
-        for s in replay.scenario.inference
-        if s.id.startswith("api-70b") and model[s.id] == "owned"
-    ]
-    assert owned
-    rates = np.asarray(owned[0].rate.hourly_rps)
-    on = np.flatnonzero(rates)
-    level = _hourly_levels(spec, 24)["api-70b"]
-    assert on.size >= 2
-    np.testing.assert_allclose(rates[on] / rates[on].max(), level[on] / level[on].max(), rtol=1e-9)
+    mine = [p for p in replay.placements if p.workload == "api-70b"]
+    carried = np.sum([p.rate_h for p in mine], axis=0)
+    level = _hourly_levels(spec, 24, "api-70b")[0]
+    peak = float(spec.workload("api-70b").qps) * 1.8  # the example's peak_to_mean
+    np.testing.assert_allclose(carried, peak * level, rtol=1e-9)
+    owned = [p for p in mine if p.pricing_model == "owned"]
+    assert owned and all(min(p.rate_h) > 0 for p in owned)
 
 
 def _hourly_service(rates: list[float], active_s: float) -> Any:

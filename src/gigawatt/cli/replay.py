@@ -73,30 +73,72 @@ def replay_command(
     as_json: bool,
     out: Path | None,
     report: Path | None,
+    quiet: bool = False,
+    lengths: str = "trace",
 ) -> None:
-    """``gigawatt simulate --plan`` (or on a plan scenario): replay and print the workloads."""
-    if out is not None or report is not None:
-        raise InputError(
-            "--out and --report are not available for plan replays yet; use --json",
-            where="--plan",
-        )
+    """``gigawatt simulate --plan`` (or on a plan scenario): replay and print the workloads;
+    ``out`` gets the CSV files, ``report`` the HTML report."""
+    # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
+    from gigawatt.cli.progress import progress_bar
+    from gigawatt.simulate.replay_outputs import check_out_dir
+
+    if out is not None:
+        check_out_dir(out)
     spec, d = _scenario_and_plan(ctx, scenario, plan)
-    result = run_replay(ctx, spec, d, days, seed)
+    with progress_bar(f"replaying {spec.name}", enabled=not (as_json or quiet)) as tick:
+        result = run_replay(ctx, spec, d, days, seed, tick, lengths)
+    write_replay_files(result, out, report)
     if as_json:
         print_json(result.to_dict())
         return
     print_replay(result.to_dict())
 
 
+def write_replay_files(result: Any, out: Path | None, report: Path | None) -> None:
+    """The CSV files into ``out`` and the HTML report to ``report`` (each all-or-nothing)."""
+    # deferred: matplotlib and the CSV writers load only when files are asked for
+    from gigawatt.report.replay import replay_html
+    from gigawatt.simulate.replay_outputs import write_replay_outputs
+
+    if out is not None:
+        write_replay_outputs(result, out)
+    if report is not None:
+        page = replay_html(result.to_dict(), result.series)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        tmp = report.with_name(f".{report.name}.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(report)
+
+
+def default_days(spec: Any, d: dict[str, Any]) -> float:
+    """Days replayed without ``--days``: a week from the latest start among the serving
+    placements (``start_day``), within the plan's horizon."""
+    starts = [
+        float((a.get("windows") or [[0.0]])[0][0])
+        for a in d["assignments"]
+        if a.get("layout") is not None
+    ]
+    horizon = float(d.get("horizon_days") or DEFAULT_REPLAY_DAYS)
+    return min(max(starts, default=0.0) + DEFAULT_REPLAY_DAYS, horizon)
+
+
 def run_replay(
-    ctx: typer.Context, spec: Any, d: dict[str, Any], days: float | None, seed: int | None
+    ctx: typer.Context,
+    spec: Any,
+    d: dict[str, Any],
+    days: float | None,
+    seed: int | None,
+    progress: Any = None,
+    lengths: str = "trace",
 ) -> Any:
-    """Replay plan dict ``d`` of ``spec`` for ``days`` (default 7)."""
+    """Replay plan dict ``d`` of ``spec`` for ``days`` (default :func:`default_days`), requests
+    of ``lengths`` (``trace`` or ``mean``)."""
     # deferred: engines import numpy/pydantic/rich (~0.3 s); `gigawatt --help` must stay fast
     from gigawatt.simulate.replay_report import replay_plan
 
+    run_days = default_days(spec, d) if days is None else days
     return replay_plan(
-        spec, d, cli_catalog(ctx), DEFAULT_REPLAY_DAYS if days is None else days, seed or 0
+        spec, d, cli_catalog(ctx), run_days, seed or 0, progress=progress, lengths=lengths
     )
 
 

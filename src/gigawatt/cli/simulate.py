@@ -40,7 +40,11 @@ def simulate(
     ] = None,
     days: Annotated[
         float | None,
-        typer.Option("--days", help="Horizon in days (default: the scenario's; replays: 7)."),
+        typer.Option(
+            "--days",
+            help="Horizon in days (default: the scenario's; replays: a week from the latest "
+            "serving start_day).",
+        ),
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")
@@ -74,6 +78,14 @@ def simulate(
         ),
     ] = None,
     quiet: QuietFlag = False,
+    lengths: Annotated[
+        str,
+        typer.Option(
+            "--lengths",
+            help="Plan replays: request lengths spread as a conversation trace ('trace') or "
+            "all at the workload's means ('mean', the plan's own assumption).",
+        ),
+    ] = "trace",
 ) -> None:
     """Simulate fleet, jobs, traffic, failures and power over time; print the KPIs.
 
@@ -89,7 +101,7 @@ def simulate(
             if value is not None:
                 typer.echo(f"error: {flag}: applies to a simulation scenario, not a plan", err=True)
                 raise typer.Exit(2)
-        replay_command(ctx, scenario, plan, days, seed, as_json, out, report)
+        replay_command(ctx, scenario, plan, days, seed, as_json, out, report, quiet, lengths)
         return
     if scenario is None:
         typer.echo("error: give a scenario file, or --plan PLAN.json", err=True)

@@ -53,7 +53,8 @@ class Performance:
     ``unit_accelerators`` is the smallest deployable group (a serving replica or the whole
     training job); ``units_needed`` how many such groups carry the whole workload (fractional:
     the exact need, rounded up by the optimiser); ``hours`` how long each group runs within the
-    horizon; ``utilization`` the mean busy share of the accelerators while they run (for energy).
+    horizon; ``utilization`` the mean busy share of the accelerators while they run (for energy);
+    ``layout`` the parallel layout of one serving replica (None for training and services).
     """
 
     unit_accelerators: int
@@ -62,6 +63,7 @@ class Performance:
     utilization: float
     slo_met: bool
     detail: str
+    layout: Layout | None = None
 
 
 # --- training -------------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def _batch_performance(
     hours = active_h * window_h / HOURS_PER_DAY
     util = units / max(math.ceil(units - 1e-9), 1)
     detail = f"{_layout_text(sized)}, {rate:.3g} req/s per replica offline, {window_h:g} h/day"
-    return Performance(sized.rate.accelerators, units, hours, util, True, detail)
+    return Performance(sized.rate.accelerators, units, hours, util, True, detail, sized.rate.layout)
 
 
 def serving_performance(
@@ -289,7 +291,7 @@ def _replicas_performance(
         if cap_w is not None and sized.accelerators * tdp > cap_w:
             why = f"{sized.accelerators} accelerators x {tdp:g} W per site exceed {cap_w:g} W"
             return Performance(rate.accelerators, units, active_h, util, False, why)
-    return Performance(rate.accelerators, units, active_h, util, True, detail)
+    return Performance(rate.accelerators, units, active_h, util, True, detail, rate.layout)
 
 
 def _g(value: float | None) -> str:

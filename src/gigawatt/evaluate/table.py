@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.models.sizing import Layout
+
 F64 = NDArray[np.float64]
 WHOLE_UNIT_TOL = 1e-9
 """Units needed within this of a whole number count as that number (round-off of the
@@ -60,6 +62,11 @@ class TableOption:
     detail: str
     duty: float = 1.0
     filler: bool = False
+    layout: Layout | None = None
+    """Parallel layout of one serving replica (None for training and per-token services)."""
+    replica_accelerators: int = 0
+    """Accelerators of one serving replica (``unit_accelerators`` before packing into whole
+    instances; 0 when ``layout`` is None)."""
 
     @property
     def window_days(self) -> tuple[float, float]:

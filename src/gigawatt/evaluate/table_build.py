@@ -190,6 +190,7 @@ def _option_row(ctx: _Pricing, wi: int, w: Any, opt: Option, perf: Performance) 
     """The table row of running workload ``w`` (index ``wi``) on ``opt``."""
     payment = payment_kind(opt.pricing_model)
     windows, runs, no_run = _job(w, perf, ctx.scenario.horizon_days)
+    layout, replica_n = perf.layout, perf.unit_accelerators
     if payment == "pay_per_use":
         splittable = not isinstance(w, TrainingWorkload)
         perf, packed = in_whole_instances(
@@ -250,6 +251,8 @@ def _option_row(ctx: _Pricing, wi: int, w: Any, opt: Option, perf: Performance) 
         detail=detail,
         duty=duty(windows, hours_per_run) if isinstance(w, TrainingWorkload) else _duty(w),
         filler=pool is not None and _movable(w),
+        layout=layout,
+        replica_accelerators=replica_n if layout is not None else 0,
     )
 
 

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gigawatt.models import inference as inf
+from gigawatt.models.slots import slot_wait
 
 F64 = NDArray[np.float64]
 MC_SAMPLES = 4000  #: Monte Carlo requests per latency distribution
@@ -206,7 +207,9 @@ class SteadyState:
     """Mean behaviour of a replica (arrays broadcast over configurations).
 
     Times in s, throughputs in tokens/s per replica, ``concurrency`` in requests, ``rho`` the
-    queue utilisation (>= 1: overloaded, latencies infinite).
+    queue utilisation (>= 1: overloaded, latencies infinite); ``slot_wait_share`` the share of
+    Poisson arrivals that wait for a free batch slot and ``slot_wait_given_s`` their mean wait
+    (:mod:`gigawatt.models.slots`; 0 for the offline and closed-loop states).
     """
 
     concurrency: Any
@@ -219,6 +222,8 @@ class SteadyState:
     output_tokens_per_s: Any
     input_tokens_per_s: Any
     rho: Any
+    slot_wait_share: Any = 0.0
+    slot_wait_given_s: Any = 0.0
 
 
 def wave_mean_steps(x: ArrayLike, r: ArrayLike) -> Any:
@@ -333,9 +338,11 @@ def poisson(
 
     Solves ``C = rate * (TTFT + (O-1) TPOT)`` by damped fixed-point iteration; TTFT is the
     engine's own (prefill, running steps, queue wait), without the benchmark harness overhead
-    ``ttft_overhead_s`` of :func:`closed_loop`: a deployment adds its request path. Overloaded
-    configurations (utilisation >= 1 or more sequences than the KV cache holds) get infinite
-    latencies and the offline throughput.
+    ``ttft_overhead_s`` of :func:`closed_loop`: a deployment adds its request path. TTFT adds
+    the mean wait for a free batch slot when arrivals find every slot taken
+    (:mod:`gigawatt.models.slots`: Erlang C over the engine's slots at the mean concurrency).
+    Overloaded configurations (utilisation >= 1 or more sequences than the KV cache holds) get
+    infinite latencies and the offline throughput.
     """
     lam = np.maximum(np.asarray(rate, dtype=float), 1e-12)
     i, o = np.asarray(isl, dtype=float), np.maximum(np.asarray(osl, dtype=float), 1.0)
@@ -353,7 +360,9 @@ def poisson(
         wait = rho * tpb / (2.0 * np.maximum(1.0 - rho, 1e-9))
         ttft = tp + r.engine.ttft_steps * td + wait + r.kv_transfer(i)
         c = np.minimum(0.5 * c + 0.5 * np.maximum(lam * (ttft + (o - 1.0) * tpot), 1.0), 1e7)
-    over = (rho >= 1.0) | (c > cap.concurrency)
+    share, given = slot_wait(cap.concurrency, c, lam)
+    over = (rho >= 1.0) | (c > cap.concurrency) | (share >= 1.0)
+    ttft = ttft + share * np.where(share > 0, given, 0.0)
     inf_ = np.inf
     interleaved = 0.0 if r.options.disaggregated else lam * o * tpot
     return SteadyState(
@@ -367,4 +376,6 @@ def poisson(
         np.where(over, cap.output_tokens_per_s, lam * o),
         np.where(over, cap.input_tokens_per_s, lam * i),
         rho,
+        np.where(over, 1.0, share),
+        np.where(over | (share <= 0), 0.0, given),
     )

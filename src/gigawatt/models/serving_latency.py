@@ -90,8 +90,9 @@ def latency_samples(
     otherwise its own prefill plus a uniform residual of the running step, plus the benchmark
     harness overhead ``ttft_overhead_s``; requests beyond the free slots add the slot wait of
     ``state``. Poisson: own prefill, residual step and a queue wait (0 with probability
-    ``1 - rho`` else exponential), the engine's own time without a front end (see
-    :func:`~gigawatt.models.serving.poisson`). TPOT: a Poisson number of
+    ``1 - rho`` else exponential) and the wait for a free batch slot (with probability
+    ``slot_wait_share``, exponential of mean ``slot_wait_given_s``), the engine's own time
+    without a front end (see :func:`~gigawatt.models.serving.poisson`). TPOT: a Poisson number of
     interleaved prefills during the decode. ``work`` is :func:`request_work` of ``isl``
     when the caller keeps it across loads.
     """
@@ -130,6 +131,11 @@ def latency_samples(
     tpot = td + hits * tp_mean / o
     if not closed and not r.options.disaggregated:
         tpot = np.maximum(tpot, td)
+    if not closed:  # drawn last: the other draws stay those of the same seed without it
+        share, given = float(state.slot_wait_share), float(state.slot_wait_given_s)
+        if share > 0:
+            waits = rng.random(n) < share
+            ttft = ttft + np.where(waits, rng.exponential(max(given, 1e-15), n), 0.0)
     return ttft, tpot
 
 

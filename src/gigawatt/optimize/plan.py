@@ -16,7 +16,7 @@ from typing import Any, get_args
 from gigawatt.catalog import Catalog
 from gigawatt.errors import InputError
 from gigawatt.evaluate.performance import HOURS_PER_DAY
-from gigawatt.evaluate.table import OptionTable
+from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.evaluate.table_build import build_option_table
 from gigawatt.optimize.build import CARBON_WEIGHTS, COST_WEIGHTS, Model, Weights, build_model
 from gigawatt.optimize.check import check_plan
@@ -211,6 +211,7 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
                 "slo_met": o.slo_met,
                 "pool": o.pool,
                 "basis": o.detail,
+                **_layout_fields(table, sol, o, n),
             }
         )
     pools = [
@@ -225,6 +226,37 @@ def _assignments(table: OptionTable, sol: Solution) -> tuple[list[dict[str, Any]
         if n > 0
     ]
     return rows, pools
+
+
+def _layout_fields(table: OptionTable, sol: Solution, o: TableOption, n: int) -> dict[str, Any]:
+    """Structured figures of a placement of ``n`` units that the twin replays: its ``windows``
+    [days]; its ``levels`` (each demand level of the workload [fraction of its peak], the
+    units held there and that level's share of the hours; one level when flat); the units
+    carrying the whole workload alone at its peak (``units_needed``); and the serving
+    replica's ``layout`` (tp, pp, ep, dp, accelerators per replica) and whole ``replicas`` at
+    the peak (None for training and per-token services). The ``basis`` text says the same for
+    people."""
+    levels = table.levels_of(o.workload_index)
+    held = [float(n)] + [
+        sol.time_use.get(("level", o.index, k), 0.0) for k in range(1, len(levels.values))
+    ]
+    out: dict[str, Any] = {
+        "windows": [list(w) for w in o.windows],
+        "levels": [
+            {"level": v, "units": u, "hours_share": h}
+            for v, u, h in zip(levels.values, held, levels.hours_share, strict=True)
+        ],
+        "units_needed": o.units_needed,
+    }
+    layout, per = o.layout, o.replica_accelerators
+    if layout is None or per <= 0:
+        return {**out, "layout": None, "replicas": None}
+    shape = {"tp": layout.tp, "pp": layout.pp, "ep": layout.ep, "dp": layout.dp}
+    return {
+        **out,
+        "layout": {**shape, "accelerators": per},
+        "replicas": n * o.unit_accelerators // per,
+    }
 
 
 def _break_even(table: OptionTable, sol: Solution) -> list[dict[str, Any]]:

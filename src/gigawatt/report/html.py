@@ -21,6 +21,7 @@ from gigawatt.report.markdown import (
     sensitivity_rows,
     totals_rows,
 )
+from gigawatt.report.replay import replay_section_html
 
 
 def _charts(plan: dict[str, Any]) -> list[tuple[str, str]]:
@@ -140,6 +141,8 @@ def _plan_body_html(plan: dict[str, Any]) -> str:
         parts.append(f"<h2>{html.escape(name)}</h2>{html_table(cols, rows)}")
         if name == "Assignments":
             parts.append(_why_html(plan))
+    if plan.get("replay"):
+        parts.append(replay_section_html(plan["replay"]))
     notes = plan.get("notes") or []
     if notes:
         parts.append("<h2>Notes</h2><ul>")

@@ -221,6 +221,12 @@ class RateCurveSpec(SpecModel):
     prompt_tokens_sigma: float = Field(default=0.99, ge=0)
     output_tokens_median: float = Field(default=129.0, gt=0)
     output_tokens_sigma: float = Field(default=0.86, ge=0)
+    prompt_tokens_fixed: float = Field(
+        default=0.0,
+        ge=0,
+        description="Tokens added to every prompt on top of the lognormal draw, e.g. a RAG "
+        "request's retrieved context, whose size top-k retrieval fixes [tokens].",
+    )
 
     @model_validator(mode="after")
     def _one_curve(self) -> RateCurveSpec:

@@ -355,7 +355,8 @@ class Service:
     def _rate_arrival(self, arg: Any) -> None:
         kernel = self.world.kernel
         if arg is not None:
-            self._new(kernel.now, self._tokens("in"), self._tokens("out"))
+            prompt = self._tokens("in") + self.spec.rate.prompt_tokens_fixed
+            self._new(kernel.now, prompt, self._tokens("out"))
         t = self._next_hourly(kernel.now) if self._hourly else self._next_diurnal(kernel.now)
         if t is not None:
             kernel.at(t, self._rate_arrival, True, 4)
