@@ -17,17 +17,17 @@ until every cap holds). The relaxed solve's dual bound is a lower bound of the n
 (it solves a relaxation of it), so when the repaired plan is within the gap the new model
 would be solved to (:func:`~gigawatt.optimize.solve.default_gap`: 0.5 % for large models) of
 it, the plan is accepted with that certified gap and no MILP is solved; otherwise HiGHS
-solves the new model starting from the repaired plan. Once a cap is enforced, the table pruned
-for *every* cap is used (built in a second thread while the relaxation is solved): pruning for
-more limits than are enforced is still exact, because a dominating option shares the
-dominated one's membership of every cap and is no worse on every metric.
+solves the new model starting from the repaired plan, on the table pruned for the caps now
+enforced. (Pruning for every cap in a second thread while the relaxation was solved, and cover
+cuts on capped models, were dropped from the default path: with pool dominance and bounded
+columns they made the benchmark's binding case slower, 19.5 s against 10.9 s; docs/models/
+plan.md.)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,18 +216,15 @@ def _repaired(
 class SolvePath:
     """How models are solved: solver ``backend`` (:data:`~gigawatt.optimize.solve.BACKENDS`),
     ``repair`` of the relaxed plan before re-solving, ``cover_cuts`` (2b) once a cap is
-    enforced (the first, relaxed, model never gets them: they slow it down), ``speculate``:
-    prune the table for every cap in a second thread while the relaxation is solved, and use
-    it once a cap is enforced."""
+    enforced (the first, relaxed, model never gets them)."""
 
     backend: str = "auto"
     repair: bool = True
-    cover_cuts: bool = True
-    speculate: bool = True
+    cover_cuts: bool = False
 
 
 DEFAULT_PATH = SolvePath()
-BASELINE_PATH = SolvePath("scipy", repair=False, cover_cuts=False, speculate=False)
+BASELINE_PATH = SolvePath("scipy", repair=False, cover_cuts=False)
 """The path before the speed work of issue 6 (scipy's HiGHS, each round a full MILP, no cover
 cuts): the benchmark's same-run baseline."""
 
@@ -268,8 +265,7 @@ def solve_with_lazy_limits(
 ) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
     """The table actually solved, its model, the solution and the caps added each round."""
     caps = [c.key for c in table.accelerator_caps] + [p.key for p in table.power_caps]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return _rounds(table, weights, carbon, above, path, caps, pool)
+    return _rounds(table, weights, carbon, above, path, caps)
 
 
 def _rounds(
@@ -279,20 +275,15 @@ def _rounds(
     above: int,
     path: SolvePath,
     caps: list[str],
-    pool: ThreadPoolExecutor,
 ) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
     """The rounds of :func:`solve_with_lazy_limits`."""
-    every: Future[OptionTable] | None = None
     # the catalog's offer capacities bind in most large portfolios: enforced from the start
     # (lazily, each round would add a few and re-solve the whole model)
     enforced: set[str] = {k for k in caps if k.startswith(OFFER_CAPACITY_PREFIX)}
     rounds: list[list[str]] = []
     previous: tuple[OptionTable, Solution] | None = None
     while True:
-        if len(rounds) > 0 and every is not None:
-            pruned = every.result()
-        else:
-            pruned = prune_dominated(table, above, carbon=carbon, limits=frozenset(enforced))
+        pruned = prune_dominated(table, above, carbon=carbon, limits=frozenset(enforced))
         relax = frozenset(k for k in caps if k not in enforced)
         cuts = path.cover_cuts and bool(enforced)  # they slow down the relaxation
         model = build_model(pruned, weights, relax=relax, cover_cuts=cuts)
@@ -301,10 +292,6 @@ def _rounds(
             accepted, start = _repaired(pruned, model, *previous)
             if accepted is not None and not _violated(pruned, model, accepted, relax):
                 return pruned, model, accepted, rounds
-        if every is None and relax and path.speculate and len(table.options) > above:
-            # the table pruned for every cap, made while HiGHS solves the relaxation (it
-            # releases the GIL): exact for any subset of the caps too
-            every = pool.submit(prune_dominated, table, above, carbon=carbon, limits=None)
         if start is None and model.extra:
             start = flat_start(pruned, model, weights, relax, cuts, path.backend)
         sol = solve_model(model, pruned, start=start, backend=path.backend)
