@@ -81,11 +81,10 @@ def _choice(table: OptionTable, o: TableOption) -> dict[str, Any]:
 
 def _pick(table: OptionTable, options: list[TableOption]) -> TableOption | None:
     rented = [o for o in options if o.payment in PRICING_FAMILIES]
-    if rented:
-        return min(
-            rented,
-            key=lambda o: (o.price_usd_per_accel_h or 0.0, table.alone_cost_usd(o), o.index),
-        )
+    if rented:  # the lowest price; its ties by cost alone (computed for the ties only)
+        lowest = min(o.price_usd_per_accel_h or 0.0 for o in rented)
+        ties = [o for o in rented if (o.price_usd_per_accel_h or 0.0) == lowest]
+        return min(ties, key=lambda o: (table.alone_cost_usd(o), o.index))
     if options:
         return min(options, key=lambda o: (table.alone_cost_usd(o), o.index))
     return None
