@@ -128,8 +128,8 @@ def _pct_diff(twin: float | None, plan: float | None) -> str:
     if twin is None or plan is None or plan <= 0:
         return "-"
     diff = twin / plan - 1.0
-    if abs(diff) < 0.0005:
-        return "0 %"
+    if abs(diff) < 0.001:  # below format_share's resolution
+        return "0 %" if abs(diff) < 0.0005 else ("under +0.1 %" if diff > 0 else "under -0.1 %")
     return ("+" if diff > 0 else "-") + format_share(abs(diff))
 
 
