@@ -33,7 +33,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("adapters",),
     ("spec",),
     ("models", "catalog"),
-    ("errors",),
+    ("errors", "json_safe"),
 )
 """Rooms from the top floor down: a room may import only rooms on lower floors."""
 

@@ -18,6 +18,7 @@ from gigawatt.errors import InputError
 from gigawatt.evaluate.performance import HOURS_PER_DAY
 from gigawatt.evaluate.table import OptionTable, TableOption
 from gigawatt.evaluate.table_build import build_option_table
+from gigawatt.json_safe import json_safe
 from gigawatt.optimize.build import CARBON_WEIGHTS, COST_WEIGHTS, Model, Weights, build_model
 from gigawatt.optimize.check import check_plan
 from gigawatt.optimize.explain import (
@@ -90,7 +91,7 @@ class PlanResult:
         saving = None
         if greedy_cost is not None and total is not None and greedy_cost > 0:
             saving = {"usd": greedy_cost - total, "fraction": 1.0 - total / greedy_cost}
-        out: dict[str, Any] = _clean(
+        out: dict[str, Any] = json_safe(
             {
                 "scenario": self.scenario,
                 "objective": self.objective,
@@ -137,19 +138,6 @@ class PlanResult:
             }
         )
         return out
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf -> None, numpy scalars -> float/int, tuples -> lists."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 Solver = Callable[[Weights], tuple[OptionTable, Model, Solution, list[list[str]]]]

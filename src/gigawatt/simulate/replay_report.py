@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gigawatt.catalog.lookup import region_value
+from gigawatt.json_safe import json_safe
 from gigawatt.simulate.replay import Placement, Replay, plan_replay
 from gigawatt.simulate.replay_serving import COMMITTED
 from gigawatt.simulate.run import simulate
@@ -375,7 +376,7 @@ class ReplayResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON of ``gigawatt simulate --plan --json`` (NaN never appears: None instead)."""
-        out: dict[str, Any] = _clean(
+        out: dict[str, Any] = json_safe(
             {
                 "scenario": self.scenario,
                 "days": self.days,
@@ -385,16 +386,6 @@ class ReplayResult:
             }
         )
         return out
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def replay_plan(
