@@ -133,6 +133,7 @@ def test_catalog_show_and_infer_say_unvalidated(run_cli: Run) -> None:
 
 
 def test_plan_notes_name_unvalidated_choices(run_cli: Run, tmp_path: Path) -> None:
+    pytest.importorskip("scipy")  # the [plan] extra
     spec = tmp_path / "s.yaml"
     spec.write_text(
         "name: t\nvenues: [nebius]\nworkloads:\n  - name: w\n    kind: online_inference\n"

@@ -22,6 +22,8 @@ from gigawatt.simulate.replay_outputs import FILES, write_replay_outputs
 from gigawatt.simulate.replay_report import ReplayResult, replay_plan
 from gigawatt.spec import load_scenario
 
+pytest.importorskip("scipy")  # replays plan first: the [plan] extra
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plan"
 
 

@@ -13,6 +13,8 @@ from gigawatt.report.simulation import simulation_html
 from gigawatt.simulate.run import simulate
 from gigawatt.spec.simulation import load_simulation
 
+pytest.importorskip("matplotlib")  # chart checks: the [report] extra
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples" / "simulate").glob("*.yaml"))
 DAYS = {"mixed_fleet_spot_power_cap": 0.5}  # shortened: the full 2 days take ~5 s

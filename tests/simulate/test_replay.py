@@ -25,6 +25,8 @@ from gigawatt.simulate.run import simulate
 from gigawatt.spec import load_scenario
 from gigawatt.spec.simulation import parse_simulation
 
+pytest.importorskip("scipy")  # replays plan first: the [plan] extra
+
 EXAMPLES = sorted(Path(__file__).resolve().parents[2].glob("examples/plan/*.yaml"))
 
 

@@ -21,6 +21,8 @@ from gigawatt.simulate.replay_serving import (
 )
 from gigawatt.spec import load_scenario
 
+pytest.importorskip("scipy")  # replays plan first: the [plan] extra
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plan"
 
 
