@@ -70,23 +70,27 @@ def check_service_assignment(a: dict[str, Any]) -> None:
     assert f"{low:g}" in a["basis"] and f"{high:g}" in a["basis"]
 
 
-def test_startup_puts_its_chat_peaks_on_a_service_by_default() -> None:
-    """Services are weighed by default (scenario ``per_token_services`` true): the startup's
-    bursty chat sends a small slice (its peak hours) to a per-token service, and the opt-out
-    plans self-hosting only at a higher total."""
+def test_fine_tuned_chat_stays_off_base_model_services() -> None:
+    """The startup's chat serves its LoRA adapter (``fine_tuned: true``), so no per-token
+    service of the base model takes it; the same chat on base weights sends a small slice (its
+    peak hours) to a service, at a lower total (services are weighed by default)."""
     from gigawatt.catalog import load_catalog
     from gigawatt.optimize.plan import plan_scenario
     from gigawatt.spec import load_scenario
 
     d = plan_dict("startup")
-    services = [a for a in d["assignments"] if a["pricing_model"] == "per_token"]
+    assert all(a["pricing_model"] != "per_token" for a in d["assignments"])
+    spec = load_scenario(EXAMPLES / "startup.yaml")
+    chat = spec.workload("support-chat").model_copy(update={"fine_tuned": False})
+    base = spec.model_copy(
+        update={"workloads": [chat if w.name == chat.name else w for w in spec.workloads]}
+    )
+    served = plan_scenario(base, load_catalog()).to_dict()
+    services = [a for a in served["assignments"] if a["pricing_model"] == "per_token"]
     assert [a["workload"] for a in services] == ["support-chat"]
     assert 0 < services[0]["share"] < 0.5
-    assert "per-token" in d["explanations"]["support-chat"]
-    spec = load_scenario(EXAMPLES / "startup.yaml").model_copy(update={"per_token_services": False})
-    alone = plan_scenario(spec, load_catalog()).to_dict()
-    assert all(a["pricing_model"] != "per_token" for a in alone["assignments"])
-    assert alone["total_cost_usd"] > d["total_cost_usd"]
+    assert "per-token" in served["explanations"]["support-chat"]
+    assert served["total_cost_usd"] < d["total_cost_usd"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -141,6 +141,8 @@ def _rate_reason(row: Row, load: ServiceLoad) -> str | None:
 
 def exclusion(catalog: Catalog, w: Any, row: Row, load: ServiceLoad) -> str | None:
     """Why service ``row`` cannot take workload ``w`` (None: it can; module docstring)."""
+    if w.fine_tuned:
+        return "it serves the base model's weights; the workload serves fine-tuned weights"
     if row["precision"] not in (None, w.precision):
         return f"serves {row['precision']} weights, the workload asks for {w.precision}"
     if w.accelerators:

@@ -288,6 +288,13 @@ class InferenceWorkload(WorkloadBase):
     kv_cache_precision: ServingPrecision | None = Field(
         None, description="Precision of the KV cache; null = same as `precision`."
     )
+    fine_tuned: bool = Field(
+        False,
+        description=(
+            "The workload serves fine-tuned weights (e.g. a LoRA adapter trained in this "
+            "scenario), so per-token services of the base model do not apply."
+        ),
+    )
 
 
 class PerRequestTokens(InferenceWorkload):
