@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from gigawatt.report.html_base import NO_CHARTS, STYLE, html_table, pyplot, svg
+from gigawatt.report.html_base import NO_CHARTS, STYLE, bullet_list, html_table, pyplot, svg
 from gigawatt.report.markdown import (
     ASSIGNMENT_COLUMNS,
     BASELINE_COLUMNS,
@@ -156,8 +156,7 @@ def _why_html(plan: dict[str, Any]) -> str:
     why = plan.get("explanations") or {}
     if not why:
         return ""
-    items = "".join(f"<li>{html.escape(t)}</li>" for t in why.values())
-    return f"<h2>Why each workload runs where it does</h2><ul class='why'>{items}</ul>"
+    return "<h2>Why each workload runs where it does</h2>" + bullet_list(why.values())
 
 
 def _sections(plan: dict[str, Any]) -> list[tuple[str, Sequence[str], list[dict[str, Any]]]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from gigawatt.report.markdown import text
@@ -42,6 +42,12 @@ def html_table(
             tds.append(f"<td{cls}>{html.escape(text(v))}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def bullet_list(items: Iterable[str], cls: str = "why") -> str:
+    """``items`` (plain text, escaped here) as an HTML list of class ``cls``."""
+    lis = "".join(f"<li>{html.escape(str(t))}</li>" for t in items)
+    return f"<ul class='{cls}'>{lis}</ul>"
 
 
 def plain_tick(value: float, _pos: object = None) -> str:

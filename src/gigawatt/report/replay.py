@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from gigawatt.report.html_base import NO_CHARTS, STYLE, html_table, pyplot, svg
+from gigawatt.report.html_base import NO_CHARTS, STYLE, bullet_list, html_table, pyplot, svg
 from gigawatt.report.sim_charts import charts_html, time_axis
 from gigawatt.report.units import (
     format_carbon_kg,
@@ -76,9 +76,7 @@ def replay_html(d: dict[str, Any], series: list[dict[str, float]]) -> str:
         f"{html.escape(format_duration(d['days'] * 86_400.0))}: "
         f"{html.escape(format_count(fleet.get('events')))} events in "
         f"{html.escape(format_duration(fleet.get('wall_s')))}.</p>",
-        "<h2>Summary</h2><ul class='why'>",
-        *(f"<li>{html.escape(s)}</li>" for s in summary_sentences(d)),
-        "</ul>",
+        "<h2>Summary</h2>" + bullet_list(summary_sentences(d)),
         _breaks_html(rows),
         "<h2>Workloads: service levels</h2>",
         html_table(KPI_COLUMNS, kpi_rows(rows), KPI_COLUMNS[2:]),
@@ -97,9 +95,7 @@ def replay_html(d: dict[str, Any], series: list[dict[str, float]]) -> str:
     ]
     notes = d.get("assumptions") or []
     if notes:
-        parts.append("<h2>Assumptions</h2><ul class='notes'>")
-        parts += [f"<li>{html.escape(str(n))}</li>" for n in notes]
-        parts.append("</ul>")
+        parts.append("<h2>Assumptions</h2>" + bullet_list(notes, "notes"))
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -111,9 +107,7 @@ def replay_section_html(d: dict[str, Any]) -> str:
     days = html.escape(format_duration(d["days"] * 86_400.0))
     return "".join(
         [
-            f"<h2>Replayed in the twin over {days}</h2><ul class='why'>",
-            *(f"<li>{html.escape(s)}</li>" for s in summary_sentences(d)),
-            "</ul>",
+            f"<h2>Replayed in the twin over {days}</h2>" + bullet_list(summary_sentences(d)),
             _breaks_html(rows).replace("<h2>", "<h3>").replace("</h2>", "</h3>"),
             html_table(KPI_COLUMNS, kpi_rows(rows), KPI_COLUMNS[2:]),
             html_table(MONEY_COLUMNS, money_rows(rows), MONEY_COLUMNS[1:]),

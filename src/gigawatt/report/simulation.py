@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from gigawatt.report.html_base import STYLE, html_table
+from gigawatt.report.html_base import STYLE, bullet_list, html_table
 from gigawatt.report.limits import QUEUE_LIMIT_S, SLO_TARGET, Finding, findings, limit_facts
 from gigawatt.report.sim_charts import charts_html
 from gigawatt.report.sim_inputs import (
@@ -77,9 +77,7 @@ def simulation_html(
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
         f"<style>{SIM_STYLE}</style></head><body><h1>{title}</h1>",
         f"<p>{html.escape(run_line(kpis))}, seed {sc.seed}.</p>",
-        "<h2>Summary</h2><ul class='why'>",
-        *(f"<li>{html.escape(s)}</li>" for s in summary_sentences(kpis, found[0])),
-        "</ul>",
+        "<h2>Summary</h2>" + bullet_list(summary_sentences(kpis, found[0])),
         _limits_html(kpis, found),
         "<h2>Over time</h2>",
         charts_html(series, sc.facility.power_cap_kw),
@@ -100,9 +98,7 @@ def simulation_html(
     parts.append("<h3>Workloads</h3>" + html_table(WORKLOAD_COLUMNS, workload_rows(sc)))
     notes = kpis.get("assumptions") or []
     if notes:
-        parts.append("<h2>Assumptions</h2><ul class='why'>")
-        parts += [f"<li>{html.escape(str(n))}</li>" for n in notes]
-        parts.append("</ul>")
+        parts.append("<h2>Assumptions</h2>" + bullet_list(notes))
     parts.append("</body></html>")
     return "".join(parts)
 
