@@ -106,29 +106,37 @@ def findings(f: LimitFacts) -> list[Finding]:
         said.append("every service met its latency objectives")
     said.append(f"{format_share(1.0 - f.utilization)} of the accelerator time was spare")
     head = ", ".join(said[:-1]) + (" and " if len(said) > 1 else "") + said[-1]
-    held = {r: v for r, v in f.queued_gpu_h.items() if v > 0}
-    if not held:
+    top = _top_wait_reason(f)
+    if top is None:
         return [Finding("none", f"Nothing held this factory back: {head}.")]
-    reason = max(held, key=lambda r: held[r])
+    reason, gpu_h, share = top
     return [
         Finding(
             "none",
             f"Nothing held this factory back for long: {head}; the {REASON_CAUSE[reason]} "
-            f"held queued jobs ({format_gpu_hours(held[reason])}, "
-            f"{format_share(held[reason] / sum(held.values()))} of queued GPU-hours) but "
-            "their waits stayed short.",
+            f"held queued jobs ({format_gpu_hours(gpu_h)}, {format_share(share)} of queued "
+            "GPU-hours) but their waits stayed short.",
         )
     ]
 
 
-def _queue_findings(f: LimitFacts) -> list[Finding]:
+def _top_wait_reason(f: LimitFacts) -> tuple[str, float, float] | None:
+    """(reason, queued GPU-hours it held, its share of all queued GPU-hours) of the wait reason
+    that held the most; None when nothing was queued."""
     held = {r: v for r, v in f.queued_gpu_h.items() if v > 0}
-    if f.queue_p95_s is None or f.queue_p95_s < QUEUE_LIMIT_S or not held:
-        return []
+    if not held:
+        return None
     reason = max(held, key=lambda r: held[r])
-    total = sum(held.values())
+    return reason, held[reason], held[reason] / sum(held.values())
+
+
+def _queue_findings(f: LimitFacts) -> list[Finding]:
+    top = _top_wait_reason(f)
+    if f.queue_p95_s is None or f.queue_p95_s < QUEUE_LIMIT_S or top is None:
+        return []
+    reason, held_gpu_h, fraction = top
     cause = REASON_CAUSE[reason]
-    share = format_share(held[reason] / total)
+    share = format_share(fraction)
     wait = f"One job in 20 waited {format_duration(f.queue_p95_s)} or longer to start"
     if reason == "quota":
         team = max(f.team_quota_gpu_h, key=lambda t: f.team_quota_gpu_h[t], default=None)
@@ -143,7 +151,7 @@ def _queue_findings(f: LimitFacts) -> list[Finding]:
         ]
     if reason == "capacity":
         outage = f.repair_gpu_h + f.spot_away_gpu_h
-        if outage >= OUTAGE_SHARE * held[reason]:
+        if outage >= OUTAGE_SHARE * held_gpu_h:
             spot = f.spot_away_gpu_h > f.repair_gpu_h
             what = "spot reclaims" if spot else "failures"
             took = format_gpu_hours(f.spot_away_gpu_h if spot else f.repair_gpu_h)
