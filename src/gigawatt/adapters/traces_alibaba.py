@@ -25,11 +25,11 @@ constraint) is empty in ``openb_pod_list_default.csv``; a non-empty one is an er
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from gigawatt.adapters.csv_input import csv_rows
 from gigawatt.adapters.traces_jobs import JobTrace, build_trace
 from gigawatt.errors import InputError
 from gigawatt.spec.simulation import PoolSpec
@@ -38,21 +38,6 @@ NODE_COLUMNS = ("sn", "gpu", "model")
 POD_COLUMNS = ("name", "num_gpu", "gpu_milli", "gpu_spec", "creation_time", "scheduled_time")
 POD_COLUMNS_ALL = (*POD_COLUMNS, "deletion_time")
 STAND_IN = "l4"
-
-
-def _dict_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    where = str(path)
-    if not path.is_file():
-        raise InputError(f"trace file {where!r} does not exist", where="trace")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(
-                f"missing column {missing[0]!r}; expected {', '.join(columns)}",
-                where=f"{where}:1",
-            )
-        return [(n, row) for n, row in enumerate(reader, start=2)]
 
 
 def _int(path: Path, line: int, row: dict[str, str], column: str) -> int:
@@ -75,7 +60,7 @@ def node_groups(path: str | Path) -> Counter[tuple[str, int]]:
     """Node counts by (GPU model, GPUs per node) of a node list (GPU-less nodes skipped)."""
     p = Path(path)
     groups: Counter[tuple[str, int]] = Counter()
-    for line, row in _dict_rows(p, NODE_COLUMNS):
+    for line, row in csv_rows(p, NODE_COLUMNS):
         gpus = _int(p, line, row, "gpu")
         if gpus:
             groups[(row["model"].strip() or "unknown", gpus)] += 1
@@ -113,7 +98,7 @@ def read_pods(path: str | Path) -> tuple[JobTrace, dict[str, int]]:
     rows = []
     lines = []
     skipped = {"cpu_only": 0, "never_scheduled": 0}
-    for line, row in _dict_rows(p, POD_COLUMNS_ALL):
+    for line, row in csv_rows(p, POD_COLUMNS_ALL):
         num = _int(p, line, row, "num_gpu")
         if num == 0:
             skipped["cpu_only"] += 1

@@ -15,7 +15,6 @@ and a CSV ``time,active,total`` (``YYYY-MM-DD HH:MM:SS``, node counts).
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,20 +22,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.adapters.csv_input import csv_rows
 from gigawatt.errors import InputError
 
 F64 = NDArray[np.float64]
 _erf = np.vectorize(math.erf, otypes=[float])
-
-
-def _numbers(path: Path, column: str) -> list[tuple[int, dict[str, str]]]:
-    if not path.is_file():
-        raise InputError(f"trace file {str(path)!r} does not exist", where="trace")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if column not in (reader.fieldnames or []):
-            raise InputError(f"missing column {column!r}", where=f"{path}:1")
-        return list(enumerate(reader, start=2))
 
 
 def _float(path: Path, line: int, column: str, value: str | None, minimum: float) -> float:
@@ -55,7 +45,7 @@ def _float(path: Path, line: int, column: str, value: str | None, minimum: float
 def read_runtimes(path: str | Path) -> F64:
     """Run times (s) of a one-column CSV with header ``runtime``."""
     p = Path(path)
-    rows = _numbers(p, "runtime")
+    rows = csv_rows(p, ("runtime",))
     if not rows:
         raise InputError("no run times", where=str(p))
     return np.array([_float(p, n, "runtime", r["runtime"], 0.0) for n, r in rows])
@@ -159,7 +149,7 @@ def read_occupancy(path: str | Path) -> tuple[F64, F64]:
     """(time s since 1970-01-01 as written, no time zone; busy fraction active/total) of a
     ``time,active,total`` CSV."""
     p = Path(path)
-    rows = _numbers(p, "time")
+    rows = csv_rows(p, ("time",))
     if len(rows) < 2:
         raise InputError("need at least two rows", where=str(p))
     stamps = [r["time"].strip() for _, r in rows]

@@ -28,11 +28,11 @@ The recorded utilisation is the published GPU-time of all GPU jobs over ``gpu_nu
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from gigawatt.adapters.csv_input import csv_rows
 from gigawatt.errors import InputError
 from gigawatt.spec.simulation import SimulationScenario, parse_simulation
 
@@ -120,45 +120,37 @@ class HeliosCluster:
 def read_helios_summary(path: str | Path) -> list[HeliosCluster]:
     """Clusters of the summary file (the ``total`` row is skipped)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"trace file {str(p)!r} does not exist", where="trace")
     out = []
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"missing column {missing[0]!r}", where=f"{p}:1")
-        for line, row in enumerate(reader, start=2):
-            if row["id"] == "total":
-                continue
-            try:
-                v = [float(row[c]) for c in _COLUMNS[1:]]
-            except ValueError:
-                bad = next(c for c in _COLUMNS[1:] if not _is_number(row[c]))
-                raise InputError(
-                    f"column {bad!r} = {row[bad][:40]!r}: expected a number", where=f"{p}:{line}"
-                ) from None
-            if v[0] < GPUS_PER_NODE or v[1] <= 0 or v[3] <= 0 or v[2] < v[3] or v[6] < 1:
-                raise InputError(
-                    "expected gpu_num >= 8, jobs > 0, 0 < median <= mean run time, "
-                    "avg_gpu_num >= 1",
-                    where=f"{p}:{line}",
-                )
-            run_mean, run_median, q_mean, q_median, g_mean, g_median = v[2:8]
-            out.append(
-                HeliosCluster(
-                    row["id"],
-                    int(v[0]),
-                    int(v[1]),
-                    run_mean,
-                    run_median,
-                    q_mean,
-                    q_median,
-                    g_mean,
-                    g_median,
-                    v[8] + v[9] + v[10],
-                )
+    for line, row in csv_rows(p, _COLUMNS):
+        if row["id"] == "total":
+            continue
+        try:
+            v = [float(row[c]) for c in _COLUMNS[1:]]
+        except ValueError:
+            bad = next(c for c in _COLUMNS[1:] if not _is_number(row[c]))
+            raise InputError(
+                f"column {bad!r} = {row[bad][:40]!r}: expected a number", where=f"{p}:{line}"
+            ) from None
+        if v[0] < GPUS_PER_NODE or v[1] <= 0 or v[3] <= 0 or v[2] < v[3] or v[6] < 1:
+            raise InputError(
+                "expected gpu_num >= 8, jobs > 0, 0 < median <= mean run time, avg_gpu_num >= 1",
+                where=f"{p}:{line}",
             )
+        run_mean, run_median, q_mean, q_median, g_mean, g_median = v[2:8]
+        out.append(
+            HeliosCluster(
+                row["id"],
+                int(v[0]),
+                int(v[1]),
+                run_mean,
+                run_median,
+                q_mean,
+                q_median,
+                g_mean,
+                g_median,
+                v[8] + v[9] + v[10],
+            )
+        )
     return out
 
 
